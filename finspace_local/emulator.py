@@ -1,0 +1,52 @@
+"""Run the FinSpace Data API emulator from the command line.
+
+    python -m finspace_local.emulator --port 8443 --db state.sqlite
+
+prints the endpoint URL and the CA bundle path, then serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from pathlib import Path
+
+from .server import Emulator, EmulatorSettings
+from .state import BackendSettings
+
+__all__ = ["main"]
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m finspace_local.emulator", description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--db", default=":memory:", help="SQLite file for the state (default: in memory)")
+    parser.add_argument("--http", action="store_true", help="serve plain HTTP instead of HTTPS")
+    parser.add_argument("--state-dir", type=Path, help="where the CA bundle is written (default: a temp dir)")
+    parser.add_argument("--environment", action="append", help="a known environment id (repeatable)")
+    parser.add_argument("--creating-seconds", type=float, default=0.0, help="how long new users stay CREATING")
+    parser.add_argument("--redundant", choices=("succeed", "conflict"), default="succeed",
+                        help="answer to disabling a disabled (enabling an enabled) user")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments(argv)
+    backend = BackendSettings(creating_seconds=args.creating_seconds, redundant_state_change=args.redundant)
+    if args.environment:
+        backend.environments = frozenset(args.environment)
+    settings = EmulatorSettings(db_path=args.db, tls=not args.http, port=args.port, state_dir=args.state_dir,
+                                backend=backend)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Emulator(settings) as emulator:
+        print(f"endpoint: {emulator.endpoint_url}", flush=True)
+        print(f"ca-bundle: {emulator.ca_bundle or '-'}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+
+
+if __name__ == "__main__":
+    main()

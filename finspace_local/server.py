@@ -1,0 +1,250 @@
+"""The FinSpace Data API emulator: an HTTP(S) server on loopback.
+
+``Emulator`` is a context manager (and a pytest fixture's body): it starts the
+server on a free port in a background thread and stops it on exit. Requests are
+routed by the carried model, authenticated, validated, passed through the fault
+injector and answered by :class:`~finspace_local.state.Backend`. Every call is
+recorded in :attr:`Emulator.calls` (operation, HTTP status, error code, time).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from .auth import SignedRequest, parse_authorization, verify_signature
+from .exceptions import ApiError
+from .faults import Faults, FaultSettings
+from .protocol import Answer, find_route, parse_input, render_output
+from .state import Backend, BackendSettings
+from .tls import LocalCA
+from .validation import validate_input
+
+__all__ = ["CallRecord", "Emulator", "EmulatorSettings"]
+
+CREDENTIALS_OPERATION = "GetProgrammaticAccessCredentials"
+_Outcome = TypeVar("_Outcome", Answer, ApiError, None)
+CONTROL_PREFIX = "/_emulator/"
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    operation: str
+    status: int
+    error: str | None
+    at: float
+
+
+@dataclass
+class EmulatorSettings:
+    """How to serve: ``tls`` off gives plain HTTP; ``db_path`` ``:memory:`` keeps nothing."""
+
+    db_path: str = ":memory:"
+    tls: bool = True
+    port: int = 0
+    state_dir: Path | None = None
+    backend: BackendSettings = field(default_factory=BackendSettings)
+    faults: FaultSettings = field(default_factory=FaultSettings)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    emulator: Emulator
+    tls_context: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.tls_context is not None:
+            # The handshake happens in the request's own thread, not the accept loop.
+            sock = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence per-request logging; the call log records what matters."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_GET  # noqa: N815 - stdlib naming
+
+    def _serve(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+        except (OSError, ValueError):
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        if split.path.startswith(CONTROL_PREFIX):
+            self._send(self.server.emulator.control(self.command, split.path, body))
+            return
+        outcome = self.server.emulator.handle(self.command, self.path, dict(self.headers.items()), body)
+        if outcome is None:
+            self.close_connection = True  # a "dropped connection" fault: no answer at all
+            return
+        self._send(outcome)
+
+    def _send(self, answer: Answer | ApiError) -> None:
+        if isinstance(answer, ApiError):
+            status, headers, payload = answer.status, {"x-amzn-ErrorType": answer.code}, answer.body()
+        else:
+            status, headers, payload = answer.status, answer.headers, answer.encoded()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("x-amzn-RequestId", f"{time.monotonic_ns():x}")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class Emulator:
+    """The FinSpace Data API on ``127.0.0.1``; see the module docstring."""
+
+    def __init__(self, settings: EmulatorSettings | None = None) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.backend = Backend(self.settings.db_path, self.settings.backend)
+        self.faults = Faults(self.settings.faults)
+        self.calls: list[CallRecord] = []
+        self._calls_lock = threading.Lock()
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.ca: LocalCA | None = None
+
+    # --- lifecycle --------------------------------------------------------------
+    def start(self) -> Emulator:
+        server = _Server(("127.0.0.1", self.settings.port), _Handler)
+        server.emulator = self
+        if self.settings.tls:
+            state_dir = self.settings.state_dir
+            if state_dir is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="finspace-local-")
+                state_dir = Path(self._tmp.name)
+            self.ca = LocalCA(state_dir)
+            server.tls_context = self.ca.server_context()
+        self._server = server
+        # A short poll interval keeps stop() quick.
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="finspace-api", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object | TracebackType) -> None:
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self._server is not None, "start() the emulator first"
+        scheme = "https" if self.settings.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def ca_bundle(self) -> str | None:
+        return str(self.ca.bundle_path) if self.ca else None
+
+    def environment(self) -> dict[str, str]:
+        """The variables that point botocore (and the handler) at this emulator."""
+        env = {"AWS_ENDPOINT_URL_FINSPACE_DATA": self.endpoint_url}
+        if self.ca_bundle:
+            env["AWS_CA_BUNDLE"] = self.ca_bundle
+        return env
+
+    # --- requests ---------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer | ApiError | None:
+        """Answer one API request; ``None`` means drop the connection."""
+        split = urlsplit(target)
+        route = find_route(method, split.path)
+        if route is None:
+            unknown = ApiError("ValidationException", f"No operation serves {method} {split.path}")
+            return self._record("Unknown", unknown)
+        operation, labels = route
+        fault = self.faults.decide(operation.name)
+        if fault == "drop":
+            self._record(operation.name, None)
+            return None
+        try:
+            if fault is not None:
+                raise _fault_error(fault)
+            self._authenticate(operation.name, method, split, headers, body)
+            params = parse_input(operation, labels, split.query, headers, body)
+            validate_input(operation.input_shape, params)
+            return self._record(operation.name, render_output(operation, self.backend.call(operation.name, params)))
+        except ApiError as error:
+            return self._record(operation.name, error)
+
+    def _authenticate(self, operation: str, method: str, split: Any, headers: dict[str, str], body: bytes) -> None:
+        authorization = parse_authorization(headers)
+        if operation == CREDENTIALS_OPERATION:
+            return
+        issued = self.backend.issued_credentials(authorization.access_key_id)
+        host_url = f"{'https' if self.settings.tls else 'http'}://{headers.get('Host', '')}"
+        raw_path = split.path + (f"?{split.query}" if split.query else "")
+        verify_signature(SignedRequest(method, host_url, raw_path, headers, body), authorization, issued)
+
+    def _record(self, operation: str, outcome: _Outcome) -> _Outcome:
+        if isinstance(outcome, ApiError):
+            record = CallRecord(operation, outcome.status, outcome.code, time.time())
+        else:
+            record = CallRecord(operation, outcome.status if outcome else 0, "Dropped" if outcome is None else None,
+                                time.time())
+        with self._calls_lock:
+            self.calls.append(record)
+        return outcome
+
+    def calls_of(self, *operations: str) -> list[CallRecord]:
+        """The recorded calls of these operations (all calls when none are named)."""
+        with self._calls_lock:
+            return [c for c in self.calls if not operations or c.operation in operations]
+
+    def clear_calls(self) -> None:
+        with self._calls_lock:
+            self.calls.clear()
+
+    # --- control (for an emulator run from the command line) -------------------
+    def control(self, method: str, path: str, body: bytes) -> Answer | ApiError:
+        """``GET /_emulator/calls``, ``POST /_emulator/faults`` with FaultSettings fields."""
+        if method == "GET" and path == CONTROL_PREFIX + "calls":
+            return Answer(body={"calls": [record.__dict__ for record in self.calls_of()]})
+        if method == "POST" and path == CONTROL_PREFIX + "faults":
+            try:
+                fields = json.loads(body or b"{}")
+                if fields.get("operations") is not None:
+                    fields["operations"] = frozenset(fields["operations"])
+                self.faults.configure(FaultSettings(**fields))
+            except (TypeError, ValueError) as exc:
+                return ApiError("ValidationException", f"Bad fault settings: {exc}")
+            return Answer(body={"faults": "configured"})
+        return ApiError("ValidationException", f"No control operation at {method} {path}")
+
+
+def _fault_error(fault: str) -> ApiError:
+    if fault == "throttle":
+        return ApiError("ThrottlingException", "Rate exceeded")
+    return ApiError("InternalServerException", "Injected internal error")

@@ -1,0 +1,390 @@
+"""The emulator's state in SQLite: one method per operation, idempotency, time.
+
+Kept in a file (a demo can stop and resume) or in memory. All access goes
+through one lock: SQLite serialises writers anyway, and this keeps each
+operation atomic (idempotency look-up, checks and writes together).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .auth import IssuedCredentials
+from .exceptions import ApiError, access_denied, conflict, not_found, validation_error
+
+__all__ = ["Backend", "BackendSettings"]
+
+Params = dict[str, Any]
+IDEMPOTENCY_SECONDS = 600  # FinSpace clientToken lifetime: 10 minutes
+USER_FIELDS = ("emailAddress", "type", "firstName", "lastName", "apiAccess", "apiAccessPrincipalArn")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+  rowid INTEGER PRIMARY KEY, userId TEXT UNIQUE, emailKey TEXT UNIQUE, emailAddress TEXT, type TEXT,
+  firstName TEXT, lastName TEXT, apiAccess TEXT, apiAccessPrincipalArn TEXT, status TEXT, readyAt REAL,
+  createTime INTEGER, lastEnabledTime INTEGER, lastDisabledTime INTEGER, lastModifiedTime INTEGER,
+  lastLoginTime INTEGER);
+CREATE TABLE IF NOT EXISTS groups (
+  rowid INTEGER PRIMARY KEY, permissionGroupId TEXT UNIQUE, name TEXT, description TEXT,
+  applicationPermissions TEXT, createTime INTEGER, lastModifiedTime INTEGER);
+CREATE TABLE IF NOT EXISTS members (
+  permissionGroupId TEXT, userId TEXT, membershipStatus TEXT, settlesAt REAL,
+  PRIMARY KEY (permissionGroupId, userId));
+CREATE TABLE IF NOT EXISTS tokens (
+  operation TEXT, token TEXT, fingerprint TEXT, response TEXT, createdAt REAL, PRIMARY KEY (operation, token));
+CREATE TABLE IF NOT EXISTS credentials (
+  accessKeyId TEXT PRIMARY KEY, secretAccessKey TEXT, sessionToken TEXT, environmentId TEXT, expiresAt REAL);
+"""
+
+_MEMBER_PAGE_SQL = {
+    column: "SELECT m.rowid AS rowid, m.*, g.name FROM members m JOIN groups g USING (permissionGroupId)"
+    " WHERE m." + column + "=? AND m.rowid>? ORDER BY m.rowid LIMIT ?"
+    for column in ("userId", "permissionGroupId")
+}
+
+
+@dataclass
+class BackendSettings:
+    """Behaviours AWS leaves open, and the emulator's timings.
+
+    ``redundant_state_change``: how DisableUser on a disabled user (and EnableUser
+    on an enabled one) is answered, since AWS does not document it.
+    """
+
+    environments: frozenset[str] = frozenset({"finspace-local"})
+    creating_seconds: float = 0.0
+    membership_seconds: float = 0.0
+    redundant_state_change: Literal["succeed", "conflict"] = "succeed"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend:
+    """FinSpace users, permission groups, memberships and issued credentials."""
+
+    def __init__(self, db_path: str = ":memory:", settings: BackendSettings | None = None) -> None:
+        self.settings = settings or BackendSettings()
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._clock_offset = 0.0
+        self.operations: dict[str, Callable[[Params], Params]] = {
+            "GetProgrammaticAccessCredentials": self.get_programmatic_access_credentials,
+            "CreateUser": self.create_user,
+            "GetUser": self.get_user,
+            "ListUsers": self.list_users,
+            "UpdateUser": self.update_user,
+            "EnableUser": self.enable_user,
+            "DisableUser": self.disable_user,
+            "ResetUserPassword": self.reset_user_password,
+            "CreatePermissionGroup": self.create_permission_group,
+            "GetPermissionGroup": self.get_permission_group,
+            "ListPermissionGroups": self.list_permission_groups,
+            "UpdatePermissionGroup": self.update_permission_group,
+            "DeletePermissionGroup": self.delete_permission_group,
+            "AssociateUserToPermissionGroup": self.associate_user,
+            "DisassociateUserFromPermissionGroup": self.disassociate_user,
+            "ListPermissionGroupsByUser": self.list_permission_groups_by_user,
+            "ListUsersByPermissionGroup": self.list_users_by_permission_group,
+        }
+
+    # --- time -------------------------------------------------------------------
+    def now(self) -> float:
+        return time.time() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (credential expiry, CREATING, tokens)."""
+        self._clock_offset += seconds
+
+    def _ms(self) -> int:
+        return int(self.now() * 1000)
+
+    # --- dispatch ---------------------------------------------------------------
+    def call(self, operation: str, params: Params) -> Params:
+        """Run ``operation`` atomically, replaying a recent answer for a reused clientToken."""
+        handler = self.operations.get(operation)
+        if handler is None:
+            raise ApiError("ValidationException", f"{operation} is not supported by this emulator")
+        with self._lock:
+            token = params.get("clientToken")
+            if token is None:
+                return handler(params)
+            return self._idempotent(operation, token, params, handler)
+
+    def _idempotent(self, operation: str, token: str, params: Params, handler: Callable[[Params], Params]) -> Params:
+        fingerprint = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+        row = self._one(
+            "SELECT * FROM tokens WHERE operation=? AND token=? AND createdAt>?",
+            operation, token, self.now() - IDEMPOTENCY_SECONDS,
+        )
+        if row is not None:
+            if row["fingerprint"] != fingerprint:
+                raise conflict("The clientToken was already used with different parameters")
+            replay: Params = json.loads(row["response"])
+            return replay
+        result = handler(params)
+        self._db.execute(
+            "INSERT OR REPLACE INTO tokens VALUES (?,?,?,?,?)",
+            (operation, token, fingerprint, json.dumps(result), self.now()),
+        )
+        return result
+
+    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
+        return row
+
+    # --- credentials ------------------------------------------------------------
+    def get_programmatic_access_credentials(self, params: Params) -> Params:
+        environment = params["environmentId"]
+        if environment not in self.settings.environments:
+            raise access_denied(f"Environment {environment} does not exist or is not accessible")
+        minutes = params.get("durationInMinutes", 60)
+        issued = ("FSIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30), secrets.token_urlsafe(60))
+        self._db.execute(
+            "INSERT INTO credentials VALUES (?,?,?,?,?)", (*issued, environment, self.now() + minutes * 60)
+        )
+        keys = ("accessKeyId", "secretAccessKey", "sessionToken")
+        return {"credentials": dict(zip(keys, issued, strict=True)), "durationInMinutes": minutes}
+
+    def issued_credentials(self, access_key_id: str) -> IssuedCredentials:
+        """The live credentials for ``access_key_id``, or AccessDeniedException."""
+        with self._lock:
+            row = self._one("SELECT * FROM credentials WHERE accessKeyId=?", access_key_id)
+        if row is None:
+            raise access_denied("The security token included in the request is invalid")
+        if row["expiresAt"] <= self.now():
+            raise access_denied("The security token included in the request is expired")
+        return IssuedCredentials(
+            row["accessKeyId"], row["secretAccessKey"], row["sessionToken"], row["environmentId"], row["expiresAt"]
+        )
+
+    # --- users ------------------------------------------------------------------
+    def _user_row(self, user_id: str) -> sqlite3.Row:
+        self._settle_users()
+        row = self._one("SELECT * FROM users WHERE userId=?", user_id)
+        if row is None:
+            raise not_found("User", user_id)
+        return row
+
+    def _settle_users(self) -> None:
+        self._db.execute(
+            "UPDATE users SET status='ENABLED', lastEnabledTime=? WHERE status='CREATING' AND readyAt<=?",
+            (self._ms(), self.now()),
+        )
+
+    @staticmethod
+    def _user_view(row: sqlite3.Row) -> Params:
+        keys = ("userId", "status", *USER_FIELDS, "createTime", "lastEnabledTime", "lastDisabledTime",
+                "lastModifiedTime", "lastLoginTime")
+        return {key: row[key] for key in keys if row[key] is not None}
+
+    def create_user(self, params: Params) -> Params:
+        email_key = params["emailAddress"].lower()
+        if self._one("SELECT 1 FROM users WHERE emailKey=?", email_key) is not None:
+            raise conflict("A user with this email address already exists")
+        user_id = base64.b32encode(uuid.uuid4().bytes).decode().lower()[:22]
+        now = self._ms()
+        self._db.execute(
+            "INSERT INTO users (userId, emailKey, emailAddress, type, firstName, lastName, apiAccess,"
+            " apiAccessPrincipalArn, status, readyAt, createTime, lastModifiedTime) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (user_id, email_key, *(params.get(f) for f in USER_FIELDS), "CREATING",
+             self.now() + self.settings.creating_seconds, now, now),
+        )
+        self._settle_users()
+        return {"userId": user_id}
+
+    def get_user(self, params: Params) -> Params:
+        return self._user_view(self._user_row(params["userId"]))
+
+    def list_users(self, params: Params) -> Params:
+        self._settle_users()
+        rows, next_token = self._page("users", params)
+        return {"users": [self._user_view(row) for row in rows], "nextToken": next_token}
+
+    def _page(self, table: str, params: Params) -> tuple[list[sqlite3.Row], str | None]:
+        start = _decode_token(params.get("nextToken"))
+        limit = params["maxResults"]
+        rows = self._db.execute(
+            f"SELECT rowid, * FROM {table} WHERE rowid>? ORDER BY rowid LIMIT ?", (start, limit + 1)
+        ).fetchall()
+        next_token = _encode_token(rows[limit - 1]["rowid"]) if len(rows) > limit else None
+        return rows[:limit], next_token
+
+    def update_user(self, params: Params) -> Params:
+        row = self._user_row(params["userId"])
+        changes = {f: params[f] for f in USER_FIELDS[1:] if params.get(f) is not None}
+        merged = {**dict(row), **changes}
+        if merged["apiAccessPrincipalArn"] and merged["apiAccess"] != "ENABLED" and "apiAccess" in changes:
+            merged["apiAccessPrincipalArn"] = None
+        assignments = ", ".join(f"{f}=?" for f in USER_FIELDS[1:])
+        self._db.execute(
+            f"UPDATE users SET {assignments}, lastModifiedTime=? WHERE userId=?",
+            (*(merged[f] for f in USER_FIELDS[1:]), self._ms(), row["userId"]),
+        )
+        return {"userId": row["userId"]}
+
+    def enable_user(self, params: Params) -> Params:
+        return self._set_status(params["userId"], "ENABLED", "lastEnabledTime")
+
+    def disable_user(self, params: Params) -> Params:
+        return self._set_status(params["userId"], "DISABLED", "lastDisabledTime")
+
+    def _set_status(self, user_id: str, status: str, time_column: str) -> Params:
+        row = self._user_row(user_id)
+        if row["status"] == "CREATING":
+            raise conflict("The user is still being created; try again shortly")
+        if row["status"] == status and self.settings.redundant_state_change == "conflict":
+            raise conflict(f"The user is already {status}")
+        self._db.execute(
+            f"UPDATE users SET status=?, {time_column}=?, lastModifiedTime=? WHERE userId=?",
+            (status, self._ms(), self._ms(), user_id),
+        )
+        return {"userId": user_id}
+
+    def reset_user_password(self, params: Params) -> Params:
+        row = self._user_row(params["userId"])
+        return {"userId": row["userId"], "temporaryPassword": "Tmp-" + secrets.token_urlsafe(9)}
+
+    # --- permission groups -----------------------------------------------------
+    def _group_row(self, group_id: str) -> sqlite3.Row:
+        row = self._one("SELECT * FROM groups WHERE permissionGroupId=?", group_id)
+        if row is None:
+            raise not_found("Permission group", group_id)
+        return row
+
+    @staticmethod
+    def _group_view(row: sqlite3.Row) -> Params:
+        view = {k: row[k] for k in ("permissionGroupId", "name", "description", "createTime", "lastModifiedTime")}
+        view["applicationPermissions"] = json.loads(row["applicationPermissions"])
+        return {k: v for k, v in view.items() if v is not None}
+
+    def create_permission_group(self, params: Params) -> Params:
+        if self._one("SELECT 1 FROM groups WHERE name=?", params["name"]) is not None:
+            raise conflict("A permission group with this name already exists")
+        group_id = base64.b32encode(uuid.uuid4().bytes).decode().lower()[:22]
+        self._db.execute(
+            "INSERT INTO groups (permissionGroupId, name, description, applicationPermissions, createTime,"
+            " lastModifiedTime) VALUES (?,?,?,?,?,?)",
+            (group_id, params["name"], params.get("description"), json.dumps(params["applicationPermissions"]),
+             self._ms(), self._ms()),
+        )
+        return {"permissionGroupId": group_id}
+
+    def get_permission_group(self, params: Params) -> Params:
+        return {"permissionGroup": self._group_view(self._group_row(params["permissionGroupId"]))}
+
+    def list_permission_groups(self, params: Params) -> Params:
+        rows, next_token = self._page("groups", params)
+        return {"permissionGroups": [self._group_view(row) for row in rows], "nextToken": next_token}
+
+    def update_permission_group(self, params: Params) -> Params:
+        row = dict(self._group_row(params["permissionGroupId"]))
+        for key in ("name", "description"):
+            if params.get(key) is not None:
+                row[key] = params[key]
+        if params.get("applicationPermissions") is not None:
+            row["applicationPermissions"] = json.dumps(params["applicationPermissions"])
+        self._db.execute(
+            "UPDATE groups SET name=?, description=?, applicationPermissions=?, lastModifiedTime=?"
+            " WHERE permissionGroupId=?",
+            (row["name"], row["description"], row["applicationPermissions"], self._ms(), row["permissionGroupId"]),
+        )
+        return {"permissionGroupId": row["permissionGroupId"]}
+
+    def delete_permission_group(self, params: Params) -> Params:
+        group_id = self._group_row(params["permissionGroupId"])["permissionGroupId"]
+        self._db.execute("DELETE FROM groups WHERE permissionGroupId=?", (group_id,))
+        self._db.execute("DELETE FROM members WHERE permissionGroupId=?", (group_id,))
+        return {"permissionGroupId": group_id}
+
+    # --- memberships ------------------------------------------------------------
+    def _settle_members(self) -> None:
+        now = self.now()
+        self._db.execute("DELETE FROM members WHERE membershipStatus='REMOVAL_IN_PROGRESS' AND settlesAt<=?", (now,))
+        self._db.execute(
+            "UPDATE members SET membershipStatus='ADDITION_SUCCESS'"
+            " WHERE membershipStatus='ADDITION_IN_PROGRESS' AND settlesAt<=?",
+            (now,),
+        )
+
+    def associate_user(self, params: Params) -> Params:
+        group_id, user_id = self._membership_keys(params)
+        if self._one("SELECT 1 FROM members WHERE permissionGroupId=? AND userId=?", group_id, user_id):
+            raise conflict("The user is already a member of this permission group")
+        self._db.execute(
+            "INSERT INTO members VALUES (?,?,?,?)",
+            (group_id, user_id, "ADDITION_IN_PROGRESS", self.now() + self.settings.membership_seconds),
+        )
+        self._settle_members()
+        return {"statusCode": 200}
+
+    def disassociate_user(self, params: Params) -> Params:
+        group_id, user_id = self._membership_keys(params)
+        row = self._one("SELECT * FROM members WHERE permissionGroupId=? AND userId=?", group_id, user_id)
+        if row is None or row["membershipStatus"] == "REMOVAL_IN_PROGRESS":
+            raise not_found("Membership of user in permission group", group_id)
+        self._db.execute(
+            "UPDATE members SET membershipStatus='REMOVAL_IN_PROGRESS', settlesAt=?"
+            " WHERE permissionGroupId=? AND userId=?",
+            (self.now() + self.settings.membership_seconds, group_id, user_id),
+        )
+        self._settle_members()
+        return {"statusCode": 200}
+
+    def _membership_keys(self, params: Params) -> tuple[str, str]:
+        self._settle_members()
+        group_id = self._group_row(params["permissionGroupId"])["permissionGroupId"]
+        return group_id, self._user_row(params["userId"])["userId"]
+
+    def list_permission_groups_by_user(self, params: Params) -> Params:
+        user_id = self._user_row(params["userId"])["userId"]
+        self._settle_members()
+        rows, next_token = self._members_page(params, "userId", user_id)
+        groups = [{k: row[k] for k in ("permissionGroupId", "name", "membershipStatus")} for row in rows]
+        return {"permissionGroups": groups, "nextToken": next_token}
+
+    def list_users_by_permission_group(self, params: Params) -> Params:
+        group_id = self._group_row(params["permissionGroupId"])["permissionGroupId"]
+        self._settle_members()
+        rows, next_token = self._members_page(params, "permissionGroupId", group_id)
+        users = []
+        for row in rows:
+            view = self._user_view(self._user_row(row["userId"]))
+            view.pop("createTime", None)
+            users.append({**{k: v for k, v in view.items() if not k.startswith("last")},
+                          "membershipStatus": row["membershipStatus"]})
+        return {"users": users, "nextToken": next_token}
+
+    def _members_page(self, params: Params, column: str, value: str) -> tuple[list[sqlite3.Row], str | None]:
+        start = _decode_token(params.get("nextToken"))
+        limit = params["maxResults"]
+        rows = self._db.execute(
+            _MEMBER_PAGE_SQL[column],
+            (value, start, limit + 1),
+        ).fetchall()
+        next_token = _encode_token(rows[limit - 1]["rowid"]) if len(rows) > limit else None
+        return rows[:limit], next_token
+
+
+def _encode_token(rowid: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": rowid}).encode()).decode()
+
+
+def _decode_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        after = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise validation_error("Value at 'nextToken' is not a token this API issued") from exc
+    return int(after)

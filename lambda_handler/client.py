@@ -1,0 +1,67 @@
+"""Build ``finspace-data`` clients from the carried model.
+
+botocore releases after 1.43.116 no longer ship the ``finspace-data`` model, and
+the Lambda runtime's botocore is recent; so the client is always built from the
+model carried in this package, whatever botocore is installed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import botocore.session
+from botocore.config import Config
+
+from .api_model import MODEL_ROOT, SERVICE_NAME
+
+if TYPE_CHECKING:
+    from mypy_boto3_finspace_data import FinSpaceDataClient
+
+__all__ = ["Credentials", "default_config", "new_finspace_client", "new_session"]
+
+Credentials = tuple[str, str, str | None]
+"""(access key id, secret access key, session token)"""
+
+
+def new_session() -> botocore.session.Session:
+    """A botocore session whose loader finds the carried model first."""
+    session = botocore.session.Session()
+    session.get_component("data_loader").search_paths.insert(0, str(MODEL_ROOT))
+    return session
+
+
+def default_config(*, max_attempts: int = 4, connect_timeout: float = 5, read_timeout: float = 15) -> Config:
+    """Bounded standard retries and timeouts well inside a Lambda invocation."""
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
+
+
+def new_finspace_client(
+    session: botocore.session.Session | None = None,
+    *,
+    region_name: str | None = None,
+    credentials: Credentials | None = None,
+    config: Config | None = None,
+    endpoint_url: str | None = None,
+) -> FinSpaceDataClient:
+    """A ``finspace-data`` client; endpoint and CA bundle follow botocore's usual settings.
+
+    ``credentials`` default to the session's own (the caller's IAM identity), which is
+    what ``GetProgrammaticAccessCredentials`` needs; user operations need the
+    credentials that call returns.
+    """
+    session = session or new_session()
+    access_key, secret_key, token = credentials if credentials else (None, None, None)
+    client: FinSpaceDataClient = session.create_client(  # type: ignore[assignment] # the stubs type it BaseClient
+        SERVICE_NAME,
+        region_name=region_name,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=token,
+        config=config or default_config(),
+        endpoint_url=endpoint_url,
+    )
+    return client

@@ -1,0 +1,66 @@
+"""Shared fixtures: an HTTPS emulator per test and clients signed as FinSpace wants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.config import Config
+
+from finspace_local import Emulator, EmulatorSettings
+from finspace_local.state import BackendSettings
+from lambda_handler.client import new_finspace_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_finspace_data import FinSpaceDataClient
+
+REGION = "us-east-1"
+ENVIRONMENT_ID = "testenv"
+CALLER_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None)
+
+
+EmulatorFactory = Callable[..., Emulator]
+
+
+@pytest.fixture
+def make_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorFactory]:
+    """Start HTTPS emulators (``db_path`` and backend settings as keywords); each is
+    stopped after the test, and botocore's standard variables point at the last one."""
+    started: list[Emulator] = []
+
+    def start(db_path: str = ":memory:", **backend: Any) -> Emulator:
+        settings = BackendSettings(environments=frozenset({ENVIRONMENT_ID}), **backend)
+        emu = Emulator(EmulatorSettings(db_path=db_path, backend=settings)).start()
+        started.append(emu)
+        for name, value in emu.environment().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("AWS_REGION", REGION)
+        return emu
+
+    yield start
+    for emu in started:
+        emu.stop()
+
+
+@pytest.fixture
+def emulator(make_emulator: EmulatorFactory) -> Emulator:
+    """A fresh HTTPS emulator with default behaviour."""
+    return make_emulator()
+
+
+def caller_client(config: Config | None = None) -> FinSpaceDataClient:
+    """Signed with the caller's own IAM keys: good only for GetProgrammaticAccessCredentials."""
+    return new_finspace_client(region_name=REGION, credentials=CALLER_KEYS, config=config)
+
+
+def user_client(config: Config | None = None) -> FinSpaceDataClient:
+    """Signed with credentials from GetProgrammaticAccessCredentials, as user operations need."""
+    issued = caller_client().get_programmatic_access_credentials(environmentId=ENVIRONMENT_ID)["credentials"]
+    keys = (issued["accessKeyId"], issued["secretAccessKey"], issued["sessionToken"])
+    return new_finspace_client(region_name=REGION, credentials=keys, config=config)
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> FinSpaceDataClient:
+    return user_client()
