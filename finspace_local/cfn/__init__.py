@@ -1,0 +1,12 @@
+"""A local CloudFormation for ``Custom::`` resources: templates in, real events out.
+
+:class:`~finspace_local.cfn.engine.Driver` runs create-stack, update-stack and
+delete-stack as CloudFormation does (dependency order, parallel branches,
+replacement and cleanup, rollback), invoking a real handler in Lambda-like worker
+processes and receiving each answer on an HTTPS ResponseURL served on loopback.
+"""
+
+from .engine import Driver, StackEvent, StackResult
+from .lambda_runtime import HandlerSpec, LambdaFunction
+
+__all__ = ["Driver", "HandlerSpec", "LambdaFunction", "StackEvent", "StackResult"]

@@ -1,0 +1,392 @@
+"""create-stack, update-stack and delete-stack for ``Custom::`` resources, as CloudFormation runs them.
+
+Other resource types (the provider's Lambda function, its role, ...) are
+"provisioned" instantly with a made-up physical id and ``Arn``, so CDK-synthesized
+templates deploy whole. Custom resources get real events through a
+:class:`~finspace_local.cfn.lambda_runtime.LambdaFunction`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..tls import LocalCA
+from .answers import Answer, judge
+from .graph import reverse, run_in_order
+from .lambda_runtime import LambdaFunction
+from .responses import ResponseInbox
+from .state import ResourceState, StackState, StackStore
+from .template import Resolver, Template, load_template, stringify
+
+__all__ = ["Driver", "StackEvent", "StackResult"]
+
+DEFAULT_SERVICE_TIMEOUT_S = 3600
+STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    """One line of the console's stack events."""
+
+    at: float
+    stack: str
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str = ""
+    physical_id: str = ""
+
+
+@dataclass
+class StackResult:
+    status: str
+    events: list[StackEvent]
+    stack: StackState
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE")
+
+    def resource_ids(self) -> dict[str, str]:
+        return {k: v.physical_id for k, v in self.stack.resources.items()}
+
+
+@dataclass
+class _Run:
+    """What one stack operation did so far (for rollback and cleanup)."""
+
+    stack: StackState
+    template: Template
+    events: list[StackEvent] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, ResourceState] = field(default_factory=dict)
+    replaced: list[ResourceState] = field(default_factory=list)
+    failed_creates: dict[str, ResourceState] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Driver:
+    """A local CloudFormation; see the module docstring.
+
+    ``functions`` maps a ServiceToken to the function serving it; ``default_function``
+    serves any other token. ``timeout_scale`` shrinks ServiceTimeout for tests.
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        ca: LocalCA,
+        *,
+        default_function: LambdaFunction | None = None,
+        functions: Mapping[str, LambdaFunction] | None = None,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        timeout_scale: float = 1.0,
+        on_event: Callable[[StackEvent], None] | None = None,
+    ) -> None:
+        self.store = StackStore(state_dir)
+        self.inbox = ResponseInbox(ca.server_context())
+        self.default_function = default_function
+        self.functions = dict(functions or {})
+        self.region, self.account = region, account
+        self.timeout_scale = timeout_scale
+        self.on_event = on_event
+        self.requests: list[dict[str, Any]] = []  # every event sent, for tests and reports
+        self.answers: list[Answer] = []
+
+    def close(self) -> None:
+        self.inbox.close()
+
+    # --- public operations ------------------------------------------------------
+    def deploy(self, name: str, template: Any, parameters: dict[str, str] | None = None) -> StackResult:
+        """``cdk deploy``-like: create the stack, or update it (re-create after a failed create)."""
+        existing = self.store.load(name)
+        if existing is not None and existing.status == "ROLLBACK_COMPLETE":
+            self.store.remove(name)
+            existing = None
+        if existing is None:
+            return self.create_stack(name, template, parameters)
+        return self.update_stack(name, template, parameters)
+
+    def create_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None) -> StackResult:
+        if self.store.load(name) is not None:
+            raise ValueError(f"Stack [{name}] already exists")
+        stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
+        loaded = load_template(template)
+        stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters))
+        run = _Run(stack, loaded)
+        self._stack_event(run, "CREATE_IN_PROGRESS")
+        result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._create(run, lid))
+        if result.failed:
+            return self._rollback_create(run)
+        return self._complete(run, "CREATE_COMPLETE")
+
+    def update_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None) -> StackResult:
+        stack = self.store.load(name)
+        if stack is None:
+            raise ValueError(f"Stack [{name}] does not exist")
+        loaded = load_template(template)
+        previous = copy.deepcopy(stack)
+        stack.template, stack.parameters = loaded.body, self._parameters(loaded, parameters, stack.parameters)
+        run = _Run(stack, loaded)
+        self._stack_event(run, "UPDATE_IN_PROGRESS")
+        result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._apply(run, lid))
+        if result.failed:
+            return self._rollback_update(run, previous)
+        self._stack_event(run, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        self._cleanup(run, previous)
+        return self._complete(run, "UPDATE_COMPLETE")
+
+    def delete_stack(self, name: str) -> StackResult:
+        stack = self.store.load(name)
+        if stack is None:
+            raise ValueError(f"Stack [{name}] does not exist")
+        run = _Run(stack, load_template(stack.template))
+        self._stack_event(run, "DELETE_IN_PROGRESS")
+        if not self._delete_all(run, list(stack.resources.values()), self._dependencies(run.template)):
+            return self._finish(run, "DELETE_FAILED")
+        self.store.remove(name)
+        result = StackResult("DELETE_COMPLETE", run.events, stack)
+        self._stack_event(run, "DELETE_COMPLETE")
+        return result
+
+    def stack(self, name: str) -> StackState | None:
+        return self.store.load(name)
+
+    # --- create / update of one resource -----------------------------------------
+    def _create(self, run: _Run, logical_id: str) -> bool:
+        declared = run.template.resources[logical_id]
+        resource_type = declared["Type"]
+        self._event(run, logical_id, resource_type, "CREATE_IN_PROGRESS")
+        try:
+            properties = self._properties(run, declared)
+        except KeyError as error:
+            return self._failed(run, logical_id, resource_type, "CREATE_FAILED", str(error))
+        state = ResourceState(logical_id, resource_type, "", properties,
+                              deletion_policy=declared.get("DeletionPolicy", "Delete"))
+        if not state.is_custom:
+            return self._provision_plain(run, state)
+        answer = self._request(run, "Create", state)
+        if answer.status != "SUCCESS":
+            if answer.physical_id:
+                state.physical_id = answer.physical_id
+                with run.lock:
+                    run.failed_creates[logical_id] = state
+            return self._failed(run, logical_id, resource_type, "CREATE_FAILED", answer.reason, answer.physical_id)
+        state.physical_id, state.data = answer.physical_id or "", answer.data
+        with run.lock:
+            run.stack.resources[logical_id] = state
+            run.created.append(logical_id)
+        self._event(run, logical_id, resource_type, "CREATE_COMPLETE", physical_id=state.physical_id)
+        return True
+
+    def _provision_plain(self, run: _Run, state: ResourceState) -> bool:
+        digest = hashlib.sha256(f"{run.stack.stack_id}/{state.logical_id}".encode()).hexdigest()[:12]
+        state.physical_id = f"{run.stack.name}-{state.logical_id}-{digest}"
+        service = state.type.split("::")[1].lower() if "::" in state.type else "custom"
+        state.data = {"Arn": f"arn:aws:{service}:{self.region}:{self.account}:{state.physical_id}"}
+        with run.lock:
+            run.stack.resources[state.logical_id] = state
+            run.created.append(state.logical_id)
+        self._event(run, state.logical_id, state.type, "CREATE_COMPLETE", physical_id=state.physical_id)
+        return True
+
+    def _apply(self, run: _Run, logical_id: str) -> bool:
+        """Update-stack's step for one resource of the new template."""
+        current = run.stack.resources.get(logical_id)
+        declared = run.template.resources[logical_id]
+        if current is None or current.type != declared["Type"]:
+            return self._create(run, logical_id)
+        try:
+            properties = self._properties(run, declared)
+        except KeyError as error:
+            return self._failed(run, logical_id, current.type, "UPDATE_FAILED", str(error))
+        current.deletion_policy = declared.get("DeletionPolicy", "Delete")
+        if properties == current.properties:
+            return True
+        if not current.is_custom:
+            current.properties = properties
+            return True
+        return self._update_custom(run, current, properties)
+
+    def _update_custom(self, run: _Run, current: ResourceState, properties: dict[str, Any]) -> bool:
+        self._event(run, current.logical_id, current.type, "UPDATE_IN_PROGRESS")
+        if properties.get("ServiceToken") != current.properties.get("ServiceToken"):
+            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED",
+                                "Modifying service token is not allowed.")
+        with run.lock:
+            run.updated[current.logical_id] = copy.deepcopy(current)
+        desired = ResourceState(current.logical_id, current.type, current.physical_id, properties,
+                                deletion_policy=current.deletion_policy)
+        answer = self._request(run, "Update", desired, old_properties=current.properties)
+        if answer.status != "SUCCESS":
+            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED", answer.reason)
+        if answer.physical_id != current.physical_id:
+            with run.lock:
+                run.replaced.append(copy.deepcopy(current))
+        current.physical_id, current.properties, current.data = answer.physical_id or "", properties, answer.data
+        self._event(run, current.logical_id, current.type, "UPDATE_COMPLETE", physical_id=current.physical_id)
+        return True
+
+    # --- rollback, cleanup, delete ----------------------------------------------
+    def _rollback_create(self, run: _Run) -> StackResult:
+        self._stack_event(run, "ROLLBACK_IN_PROGRESS")
+        doomed = list(run.stack.resources.values()) + list(run.failed_creates.values())
+        ok = self._delete_all(run, doomed, self._dependencies(run.template))
+        run.stack.resources = {}
+        return self._finish(run, "ROLLBACK_COMPLETE" if ok else "ROLLBACK_FAILED")
+
+    def _rollback_update(self, run: _Run, previous: StackState) -> StackResult:
+        self._stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
+        ok = True
+        replaced_ids = {r.logical_id: r.physical_id for r in run.replaced}
+        for logical_id, before in run.updated.items():
+            attempted = run.stack.resources[logical_id]
+            if logical_id in replaced_ids:
+                continue  # the old resource stays; the new one is deleted below
+            restore = ResourceState(logical_id, before.type, before.physical_id, before.properties,
+                                    deletion_policy=before.deletion_policy)
+            attempted_props = attempted.properties if attempted.properties != before.properties else \
+                self._properties(run, run.template.resources[logical_id])
+            answer = self._request(run, "Update", restore, old_properties=attempted_props)
+            ok &= self._note(run, restore, "UPDATE", answer)
+        doomed = [run.stack.resources[lid] for lid in run.created] + list(run.failed_creates.values())
+        doomed += [r for r in run.stack.resources.values() if r.logical_id in replaced_ids]
+        ok &= self._delete_all(run, doomed, self._dependencies(run.template))
+        run.stack.resources = previous.resources
+        run.stack.template, run.stack.parameters = previous.template, previous.parameters
+        self._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        return self._finish(run, "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED")
+
+    def _cleanup(self, run: _Run, previous: StackState) -> None:
+        removed = [r for lid, r in previous.resources.items() if lid not in run.template.resources]
+        for gone in removed:
+            run.stack.resources.pop(gone.logical_id, None)
+        doomed = [r for r in removed if r.deletion_policy != "Retain"] + run.replaced
+        self._delete_all(run, doomed, self._dependencies(load_template(previous.template)))
+
+    def _delete_all(self, run: _Run, doomed: list[ResourceState], dependencies: dict[str, set[str]]) -> bool:
+        by_key = {f"{r.logical_id}|{r.physical_id}": r for r in doomed}
+        deps = {key: {k for k in by_key if k.split("|")[0] in dependencies.get(r.logical_id, set())}
+                for key, r in by_key.items()}
+        result = run_in_order(by_key, reverse(by_key, deps), lambda key: self._delete(run, by_key[key]),
+                              stop_on_failure=False)
+        return not result.failed and not result.not_started
+
+    def _delete(self, run: _Run, resource: ResourceState) -> bool:
+        self._event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
+        if resource.deletion_policy == "Retain" and run.stack.status != "ROLLBACK_IN_PROGRESS":
+            self._event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
+            return True
+        if not resource.is_custom:
+            self._event(run, resource.logical_id, resource.type, "DELETE_COMPLETE", physical_id=resource.physical_id)
+            return True
+        return self._note(run, resource, "DELETE", self._request(run, "Delete", resource))
+
+    def _note(self, run: _Run, resource: ResourceState, verb: str, answer: Answer) -> bool:
+        status = f"{verb}_COMPLETE" if answer.status == "SUCCESS" else f"{verb}_FAILED"
+        self._event(run, resource.logical_id, resource.type, status, answer.reason, resource.physical_id)
+        return answer.status == "SUCCESS"
+
+    # --- events to the handler ----------------------------------------------------
+    def _request(self, run: _Run, request_type: str, resource: ResourceState,
+                 old_properties: dict[str, Any] | None = None) -> Answer:
+        token = str(resource.properties.get("ServiceToken", ""))
+        function = self.functions.get(token, self.default_function)
+        event: dict[str, Any] = {
+            "RequestType": request_type, "ServiceToken": token, "ResponseURL": self.inbox.new_url(),
+            "StackId": run.stack.stack_id, "RequestId": str(uuid.uuid4()), "LogicalResourceId": resource.logical_id,
+            "ResourceType": resource.type, "ResourceProperties": resource.properties,
+        }
+        if "ServiceTimeout" in resource.properties:
+            event["ServiceTimeout"] = resource.properties["ServiceTimeout"]
+        if request_type != "Create":
+            event["PhysicalResourceId"] = resource.physical_id
+        if old_properties is not None:
+            event["OldResourceProperties"] = old_properties
+        with run.lock:
+            self.requests.append(event)
+        if function is None:
+            return Answer("FAILED", f"No function serves the ServiceToken {token}")
+        function.invoke_async(event)
+        timeout = float(resource.properties.get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_S)) * self.timeout_scale
+        answer = judge(self.inbox.wait(event["ResponseURL"], timeout), event)
+        with run.lock:
+            self.answers.append(answer)
+        return answer
+
+    # --- helpers --------------------------------------------------------------------
+    def _properties(self, run: _Run, declared: dict[str, Any]) -> dict[str, Any]:
+        resolver = Resolver(
+            parameters=run.stack.parameters,
+            pseudo={"AWS::Region": self.region, "AWS::AccountId": self.account, "AWS::StackName": run.stack.name,
+                    "AWS::StackId": run.stack.stack_id, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"},
+            physical_ids={k: v.physical_id for k, v in run.stack.resources.items()},
+            attributes={k: v.data for k, v in run.stack.resources.items()},
+            exports=self.store.exports(excluding=run.stack.name),
+        )
+        resolved: dict[str, Any] = stringify(resolver.resolve(declared.get("Properties", {})))
+        return resolved
+
+    @staticmethod
+    def _parameters(template: Template, given: dict[str, str] | None,
+                    previous: dict[str, str] | None = None) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name, declared in template.parameters.items():
+            value = (given or {}).get(name, (previous or {}).get(name, declared.get("Default")))
+            if value is None:
+                raise ValueError(f"Parameters: [{name}] must have values")
+            values[name] = str(value)
+        return values
+
+    @staticmethod
+    def _dependencies(template: Template) -> dict[str, set[str]]:
+        return {logical_id: template.dependencies(logical_id) for logical_id in template.resources}
+
+    def _failed(self, run: _Run, logical_id: str, resource_type: str, status: str, reason: str,
+                physical_id: str | None = None) -> bool:
+        self._event(run, logical_id, resource_type, status, reason, physical_id or "")
+        return False
+
+    def _complete(self, run: _Run, status: str) -> StackResult:
+        stack = run.stack
+        try:
+            self._outputs(run)
+        except KeyError as error:
+            self._event(run, stack.name, STACK_TYPE, status, f"Output not resolved: {error}")
+        return self._finish(run, status)
+
+    def _outputs(self, run: _Run) -> None:
+        stack = run.stack
+        stack.outputs, stack.exports = {}, {}
+        for name, output in stack.template.get("Outputs", {}).items():
+            value = str(self._properties(run, {"Properties": {"v": output["Value"]}})["v"])
+            stack.outputs[name] = value
+            if "Export" in output:
+                export_name = self._properties(run, {"Properties": {"v": output["Export"]["Name"]}})["v"]
+                stack.exports[str(export_name)] = value
+
+    def _finish(self, run: _Run, status: str) -> StackResult:
+        self._stack_event(run, status)
+        self.store.save(run.stack)
+        return StackResult(status, run.events, run.stack)
+
+    def _stack_event(self, run: _Run, status: str) -> None:
+        run.stack.status = status
+        self._event(run, run.stack.name, STACK_TYPE, status, physical_id=run.stack.stack_id)
+
+    def _event(self, run: _Run, logical_id: str, resource_type: str, status: str, reason: str = "",
+               physical_id: str = "") -> None:
+        event = StackEvent(time.time(), run.stack.name, logical_id, resource_type, status, reason, physical_id)
+        with run.lock:
+            run.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)

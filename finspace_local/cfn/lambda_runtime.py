@@ -1,0 +1,166 @@
+"""Run a handler as Lambda does for CloudFormation's asynchronous invocations.
+
+A worker process per concurrent "container", reused while warm; a deadline per
+invocation after which the container is killed (as Lambda ends a timed-out
+sandbox); on a function error or timeout the same event is retried twice;
+optionally every event is delivered twice. Every log line is kept in ``logs``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HandlerSpec", "Invocation", "LambdaFunction"]
+
+ASYNC_RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    """What to run: code folder, ``module.function`` and the function's environment.
+
+    ``retry_delays`` stand in for Lambda's 1 and 2 minutes between retries.
+    """
+
+    code_dir: Path
+    handler: str
+    environment: dict[str, str] = field(default_factory=dict)
+    function_name: str = "finspace-user-provider"
+    timeout_s: float = 60.0
+    max_concurrency: int = 8
+    retry_delays: tuple[float, ...] = (0.2, 0.4)
+    deliver_twice: bool = False
+
+
+@dataclass(frozen=True)
+class Invocation:
+    request_id: str
+    outcome: str  # "ok", an error name, or "Task timed out"
+
+
+class _Container:
+    def __init__(self, spec: HandlerSpec, on_log: Any) -> None:
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(sys.path),
+               "AWS_LAMBDA_FUNCTION_NAME": spec.function_name, "PYTHONUNBUFFERED": "1", **spec.environment}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "finspace_local.cfn.worker", str(spec.code_dir), spec.handler,
+             spec.function_name, str(spec.timeout_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        threading.Thread(target=self._pump_logs, args=(on_log,), daemon=True).start()
+        self._results: list[str] = []
+        self._ready = threading.Condition()
+        threading.Thread(target=self._pump_results, daemon=True).start()
+
+    def _pump_logs(self, on_log: Any) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            on_log(line.rstrip("\n"))
+
+    def _pump_results(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._ready:
+                self._results.append(line)
+                self._ready.notify_all()
+        with self._ready:  # the process died: whoever waits gets an error, not a hang
+            self._results.append(json.dumps({"ok": False, "error": "Runtime.ExitError"}))
+            self._ready.notify_all()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def run(self, event: dict[str, Any], request_id: str, timeout_s: float) -> str:
+        assert self.process.stdin is not None
+        deadline = time.time() + timeout_s
+        message = {"event": event, "request_id": request_id, "deadline": deadline}
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+        with self._ready:
+            if not self._ready.wait_for(lambda: bool(self._results), timeout=timeout_s + 0.5):
+                self.kill()
+                return "Task timed out"
+            result = json.loads(self._results.pop(0))
+        return "ok" if result["ok"] else str(result["error"])
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+class LambdaFunction:
+    """A function with a warm pool of containers; :meth:`invoke_async` as CloudFormation calls it."""
+
+    def __init__(self, spec: HandlerSpec) -> None:
+        self.spec = spec
+        self.logs: list[str] = []
+        self.invocations: list[Invocation] = []
+        self._idle: list[_Container] = []
+        self._deliveries: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._slots = threading.Semaphore(spec.max_concurrency)
+
+    def _log(self, line: str) -> None:
+        with self._lock:
+            self.logs.append(line)
+
+    def invoke(self, event: dict[str, Any]) -> str:
+        """One synchronous invocation in a warm (or new) container; returns its outcome."""
+        request_id = str(uuid.uuid4())
+        with self._slots:
+            with self._lock:
+                container = self._idle.pop() if self._idle else None
+            container = container or _Container(self.spec, self._log)
+            outcome = container.run(event, request_id, self.spec.timeout_s)
+            if container.alive:
+                with self._lock:
+                    self._idle.append(container)
+        with self._lock:
+            self.invocations.append(Invocation(request_id, outcome))
+        return outcome
+
+    def invoke_async(self, event: dict[str, Any]) -> threading.Thread:
+        """Deliver ``event`` in the background with Lambda's retries (and duplicate, if set)."""
+        thread = threading.Thread(target=self._deliver, args=(event,), daemon=True, name="lambda-async")
+        with self._lock:
+            self._deliveries.append(thread)
+        thread.start()
+        return thread
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Wait for every asynchronous delivery (retries included) to end."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            deliveries, self._deliveries = self._deliveries, []
+        for thread in deliveries:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        for _ in range(2 if self.spec.deliver_twice else 1):
+            for attempt in range(ASYNC_RETRIES + 1):
+                if self.invoke(event) == "ok":
+                    break
+                if attempt < ASYNC_RETRIES:
+                    time.sleep(self.spec.retry_delays[attempt])
+
+    def close(self) -> None:
+        self.drain()
+        with self._lock:
+            containers, self._idle = self._idle, []
+        for container in containers:
+            assert container.process.stdin is not None
+            container.process.stdin.close()
+            try:
+                container.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                container.kill()

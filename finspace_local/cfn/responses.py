@@ -1,0 +1,96 @@
+"""The ResponseURL: an HTTPS server on loopback standing in for S3's pre-signed URLs.
+
+Each request gets its own URL; the first body PUT there is the answer, as
+CloudFormation reads it. Later PUTs are kept too (``duplicates``), for tests.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["ResponseInbox"]
+
+MAX_ACCEPTED_BYTES = 1 << 20  # read what was sent, even oversized, to judge it
+
+
+@dataclass
+class _Slot:
+    arrived: threading.Event = field(default_factory=threading.Event)
+    bodies: list[bytes] = field(default_factory=list)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _InboxServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """No per-request logging."""
+
+    def do_PUT(self) -> None:
+        length = min(int(self.headers.get("Content-Length") or 0), MAX_ACCEPTED_BYTES)
+        body = self.rfile.read(length)
+        found = self.server.inbox.deliver(self.path.split("?")[0], body)
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class _InboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    inbox: ResponseInbox
+    tls_context: ssl.SSLContext
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        return self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+
+class ResponseInbox:
+    """Pre-signed-URL stand-in: ``new_url()`` per request, ``wait(url, timeout)`` for its answer."""
+
+    def __init__(self, tls_context: ssl.SSLContext) -> None:
+        self._slots: dict[str, _Slot] = {}
+        self._lock = threading.Lock()
+        self._server = _InboxServer(("127.0.0.1", 0), _Handler)
+        self._server.inbox = self
+        self._server.tls_context = tls_context
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
+                                        name="cfn-response-url")
+        self._thread.start()
+
+    def new_url(self) -> str:
+        path = f"/cloudformation-custom-resource-response/{uuid.uuid4()}"
+        with self._lock:
+            self._slots[path] = _Slot()
+        return f"https://127.0.0.1:{self._server.server_address[1]}{path}?X-Amz-Signature=local"
+
+    def deliver(self, path: str, body: bytes) -> bool:
+        with self._lock:
+            slot = self._slots.get(path)
+        if slot is None:
+            return False
+        slot.bodies.append(body)
+        slot.arrived.set()
+        return True
+
+    def wait(self, url: str, timeout: float) -> bytes | None:
+        """The first body PUT to ``url`` within ``timeout`` seconds, or ``None``."""
+        slot = self._slots[_path_of(url)]
+        return slot.bodies[0] if slot.arrived.wait(timeout) else None
+
+    def deliveries(self, url: str) -> list[bytes]:
+        """Every body PUT to ``url`` (duplicates included)."""
+        return list(self._slots[_path_of(url)].bodies)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3].split("?")[0]

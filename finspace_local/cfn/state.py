@@ -1,0 +1,73 @@
+"""Stack state kept in a JSON file between runs: resources, outputs, exports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ResourceState", "StackState", "StackStore"]
+
+
+@dataclass
+class ResourceState:
+    logical_id: str
+    type: str
+    physical_id: str
+    properties: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    deletion_policy: str = "Delete"
+
+    @property
+    def is_custom(self) -> bool:
+        return self.type.startswith("Custom::") or self.type == "AWS::CloudFormation::CustomResource"
+
+
+@dataclass
+class StackState:
+    name: str
+    stack_id: str
+    status: str = "REVIEW_IN_PROGRESS"
+    template: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, ResourceState] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    exports: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> StackState:
+        resources = {k: ResourceState(**v) for k, v in raw.pop("resources").items()}
+        return cls(resources=resources, **raw)
+
+
+class StackStore:
+    """One JSON file per stack under ``directory``; exports gathered across stacks."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{name}.stack.json"
+
+    def load(self, name: str) -> StackState | None:
+        path = self._path(name)
+        return StackState.from_dict(json.loads(path.read_text())) if path.exists() else None
+
+    def save(self, stack: StackState) -> None:
+        path = self._path(stack.name)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(stack), indent=1, sort_keys=True))
+        tmp.replace(path)
+
+    def remove(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
+    def exports(self, excluding: str | None = None) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for path in sorted(self.directory.glob("*.stack.json")):
+            stack = StackState.from_dict(json.loads(path.read_text()))
+            if stack.name != excluding:
+                found.update(stack.exports)
+        return found

@@ -1,0 +1,256 @@
+"""The CloudFormation driver runs stacks as CloudFormation does, against a small crhelper handler."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from finspace_local import LocalCA
+from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult
+
+HANDLERS = Path(__file__).resolve().parent / "handlers"
+TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+
+
+def echo(**properties: Any) -> dict[str, Any]:
+    return {"Type": "Custom::Echo", "Properties": {"ServiceToken": TOKEN, "ServiceTimeout": 10, **properties}}
+
+
+def base_template(journal: Path) -> dict[str, Any]:
+    return {
+        "Parameters": {"Name": {"Type": "String", "Default": "alpha"}},
+        "Resources": {
+            "A": echo(Value={"Ref": "Name"}, Journal=str(journal)),
+            "B": echo(Value={"Fn::GetAtt": ["A", "Echo"]}, Number=5, Flag=True, Journal=str(journal)),
+            "C": echo(Value="gamma", Journal=str(journal)),
+        },
+        "Outputs": {"BValue": {"Value": {"Fn::GetAtt": ["B", "Echo"]}, "Export": {"Name": "echo-b"}}},
+    }
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, **spec: Any) -> None:
+        self.tmp_path = tmp_path
+        self.ca = LocalCA(tmp_path / "ca")
+        self.function = LambdaFunction(HandlerSpec(
+            code_dir=HANDLERS, handler="echo_handler.handler", timeout_s=spec.pop("timeout_s", 20),
+            environment={"AWS_REGION": "us-east-1", "AWS_CA_BUNDLE": str(self.ca.bundle_path)}, **spec,
+        ))
+        self.journal = tmp_path / "journal.txt"
+        self.driver = self.new_driver()
+
+    def new_driver(self) -> Driver:
+        return Driver(self.tmp_path / "stacks", self.ca, default_function=self.function, timeout_scale=0.2)
+
+    def journal_lines(self) -> list[list[str]]:
+        return [line.split() for line in self.journal.read_text().splitlines()] if self.journal.exists() else []
+
+    def requests(self, request_type: str) -> list[dict[str, Any]]:
+        return [r for r in self.driver.requests if r["RequestType"] == request_type]
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    h = Harness(tmp_path)
+    yield h
+    h.driver.close()
+    h.function.close()
+
+
+def statuses(result: StackResult, logical_id: str) -> list[str]:
+    return [e.status for e in result.events if e.logical_id == logical_id]
+
+
+def test_create_sends_string_properties_in_dependency_order(harness: Harness) -> None:
+    result = harness.driver.create_stack("s1", base_template(harness.journal))
+
+    assert result.status == "CREATE_COMPLETE"
+    assert result.resource_ids() == {"A": "echo-A-alpha", "B": "echo-B-alpha", "C": "echo-C-gamma"}
+    b_event = next(r for r in harness.requests("Create") if r["LogicalResourceId"] == "B")
+    assert b_event["ResourceProperties"]["Number"] == "5"
+    assert b_event["ResourceProperties"]["Flag"] == "true"
+    assert b_event["ServiceTimeout"] == "10"
+    assert b_event["ResourceType"] == "Custom::Echo"
+    assert b_event["ResponseURL"].startswith("https://127.0.0.1:")
+    order = [line[2] for line in harness.journal_lines()]
+    assert order.index("A") < order.index("B")
+    assert result.stack.exports == {"echo-b": "alpha"}
+
+
+def test_update_in_place_sends_old_properties_and_only_for_changed_resources(harness: Harness) -> None:
+    template = base_template(harness.journal)
+    harness.driver.create_stack("s1", template)
+    changed = copy.deepcopy(template)
+    changed["Resources"]["C"]["Properties"]["Value"] = "delta"
+
+    result = harness.driver.update_stack("s1", changed)
+
+    assert result.status == "UPDATE_COMPLETE"
+    updates = harness.requests("Update")
+    assert [u["LogicalResourceId"] for u in updates] == ["C"]
+    assert updates[0]["OldResourceProperties"]["Value"] == "gamma"
+    assert updates[0]["PhysicalResourceId"] == "echo-C-gamma"
+    assert harness.requests("Delete") == []
+
+
+def test_replacement_deletes_the_old_id_in_cleanup(harness: Harness) -> None:
+    template = base_template(harness.journal)
+    harness.driver.create_stack("s1", template)
+    changed = copy.deepcopy(template)
+    changed["Resources"]["C"]["Properties"].update(Value="delta", Replace=True)
+
+    result = harness.driver.update_stack("s1", changed)
+
+    assert result.status == "UPDATE_COMPLETE"
+    assert result.resource_ids()["C"] == "echo-C-delta"
+    assert [d["PhysicalResourceId"] for d in harness.requests("Delete")] == ["echo-C-gamma"]
+    order = [e.status for e in result.events]
+    assert order.index("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS") < order.index("DELETE_IN_PROGRESS")
+
+
+def test_failed_create_rolls_back_every_resource_with_its_answered_id(harness: Harness) -> None:
+    template = base_template(harness.journal)
+    template["Resources"]["C"]["Properties"]["Behaviour"] = "fail"
+
+    result = harness.driver.create_stack("s1", template)
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert "Create asked to fail" in next(e.reason for e in result.events if e.status == "CREATE_FAILED")
+    deleted = {d["LogicalResourceId"]: d["PhysicalResourceId"] for d in harness.requests("Delete")}
+    failed_id = next(e.physical_id for e in result.events if e.status == "CREATE_FAILED")
+    assert deleted["C"] == failed_id
+    assert failed_id.startswith("s1_C_")  # crhelper's random id for a failed create
+    assert set(deleted) <= {"A", "B", "C"}
+    assert result.stack.resources == {}
+
+
+def test_failed_update_rolls_back_with_old_and_new_properties_swapped(harness: Harness) -> None:
+    template = base_template(harness.journal)
+    harness.driver.create_stack("s1", template)
+    changed = copy.deepcopy(template)
+    changed["Resources"]["A"]["Properties"]["Journal"] = str(harness.journal) + ".2"
+    changed["Resources"]["C"]["Properties"].update(Value="delta", Behaviour="fail")
+
+    result = harness.driver.update_stack("s1", changed)
+
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    rollbacks = [u for u in harness.requests("Update") if u["ResourceProperties"]["Journal"] == str(harness.journal)
+                 and u["LogicalResourceId"] in ("A", "C") and "OldResourceProperties" in u
+                 and u["ResourceProperties"].get("Behaviour") is None]
+    assert {r["LogicalResourceId"] for r in rollbacks} == {"A", "C"}
+    c_back = next(r for r in rollbacks if r["LogicalResourceId"] == "C")
+    assert c_back["OldResourceProperties"]["Value"] == "delta"
+    assert c_back["ResourceProperties"]["Value"] == "gamma"
+    assert harness.driver.stack("s1").resources["C"].properties["Value"] == "gamma"  # type: ignore[union-attr]
+
+
+def test_removed_resource_is_deleted_and_a_retained_one_is_not(harness: Harness) -> None:
+    template = base_template(harness.journal)
+    template["Resources"]["C"]["DeletionPolicy"] = "Retain"
+    template["Resources"]["D"] = echo(Value="delta")
+    harness.driver.create_stack("s1", template)
+    smaller = copy.deepcopy(template)
+    del smaller["Resources"]["C"], smaller["Resources"]["D"]
+
+    result = harness.driver.update_stack("s1", smaller)
+
+    assert result.status == "UPDATE_COMPLETE"
+    assert [d["LogicalResourceId"] for d in harness.requests("Delete")] == ["D"]
+    assert sorted(result.stack.resources) == ["A", "B"]
+
+
+def test_delete_stack_deletes_dependents_first(harness: Harness) -> None:
+    harness.driver.create_stack("s1", base_template(harness.journal))
+
+    result = harness.driver.delete_stack("s1")
+
+    assert result.status == "DELETE_COMPLETE"
+    deletes = [line[2] for line in harness.journal_lines() if line[0] == "Delete"]
+    assert sorted(deletes) == ["A", "B", "C"]
+    assert deletes.index("B") < deletes.index("A")
+    assert harness.driver.stack("s1") is None
+
+
+def test_oversized_answer_fails_the_resource(harness: Harness) -> None:
+    template = {"Resources": {"Big": echo(Value="v", Behaviour="oversized")}}
+
+    result = harness.driver.create_stack("s1", template)
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert [e.reason for e in result.events if e.status == "CREATE_FAILED"] == ["Response object is too long."]
+
+
+def test_empty_physical_id_from_crhelper_timeout_is_rejected(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, timeout_s=2, retry_delays=(0.05, 0.05))
+    try:
+        result = harness.driver.create_stack("s1", {"Resources": {"Slow": echo(Value="v", Behaviour="sleep")}})
+        harness.function.drain()
+    finally:
+        harness.driver.close()
+        harness.function.close()
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert [e.reason for e in result.events if e.status == "CREATE_FAILED"] == ["Invalid PhysicalResourceId"]
+    assert "Task timed out" in [i.outcome for i in harness.function.invocations]
+
+
+def test_missing_answer_fails_after_the_service_timeout(harness: Harness) -> None:
+    template = {"Resources": {"Mute": echo(Value="v", Behaviour="silent", ServiceTimeout=5)}}
+
+    result = harness.driver.create_stack("s1", template)  # 5 s x timeout_scale 0.2 = 1 s
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    reason = next(e.reason for e in result.events if e.status == "CREATE_FAILED")
+    assert reason.startswith("CloudFormation did not receive a response from your Custom Resource")
+
+
+def test_function_error_is_retried_by_lambda(harness: Harness) -> None:
+    marker = harness.tmp_path / "crashed"
+    template = {"Resources": {"Flaky": echo(Value="v", Behaviour="crash-once", Marker=str(marker))}}
+
+    result = harness.driver.create_stack("s1", template)
+    harness.function.drain()
+
+    assert result.status == "CREATE_COMPLETE"
+    assert [i.outcome for i in harness.function.invocations] == ["RuntimeError", "ok"]
+
+
+def test_duplicate_delivery_invokes_the_handler_twice_with_one_request_id(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, deliver_twice=True)
+    try:
+        result = harness.driver.create_stack("s1", {"Resources": {"A": echo(Value="v", Journal=str(harness.journal))}})
+        harness.function.drain()  # the second delivery ends after the first answer
+        lines = harness.journal_lines()
+    finally:
+        harness.driver.close()
+
+    assert result.status == "CREATE_COMPLETE"
+    assert len(lines) == 2
+    assert lines[0][1] == lines[1][1]
+
+
+def test_yaml_template_with_import_value_and_state_kept_between_drivers(harness: Harness) -> None:
+    harness.driver.create_stack("producer", base_template(harness.journal))
+    yaml_template = (
+        "Parameters:\n  Suffix:\n    Type: String\n"
+        "Resources:\n  Consumer:\n    Type: Custom::Echo\n    Properties:\n"
+        f"      ServiceToken: {TOKEN}\n"
+        "      Value: !Sub '${Imported}-${Suffix}'\n"
+        "      Imported: !ImportValue echo-b\n"
+    )
+    yaml_template = yaml_template.replace("${Imported}", "x")
+
+    created = harness.driver.create_stack("consumer", yaml_template, {"Suffix": "s"})
+    later = harness.new_driver()
+    deleted = later.delete_stack("consumer")
+    later.close()
+
+    assert created.status == "CREATE_COMPLETE"
+    consumer = next(r for r in harness.requests("Create") if r["LogicalResourceId"] == "Consumer")
+    assert consumer["ResourceProperties"]["Imported"] == "alpha"
+    assert consumer["ResourceProperties"]["Value"] == "x-s"
+    assert deleted.status == "DELETE_COMPLETE"
