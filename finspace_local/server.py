@@ -119,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
 class Emulator:
     """The FinSpace Data API on ``127.0.0.1``; see the module docstring."""
 
-    def __init__(self, settings: EmulatorSettings | None = None) -> None:
+    def __init__(self, settings: EmulatorSettings | None = None, ca: LocalCA | None = None) -> None:
+        """``ca``: serve with this CA's certificate (share one with the CloudFormation driver)."""
         self.settings = settings or EmulatorSettings()
         self.backend = Backend(self.settings.db_path, self.settings.backend)
         self.faults = Faults(self.settings.faults)
@@ -128,18 +129,19 @@ class Emulator:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self.ca: LocalCA | None = None
+        self.ca: LocalCA | None = ca
 
     # --- lifecycle --------------------------------------------------------------
     def start(self) -> Emulator:
         server = _Server(("127.0.0.1", self.settings.port), _Handler)
         server.emulator = self
         if self.settings.tls:
-            state_dir = self.settings.state_dir
-            if state_dir is None:
-                self._tmp = tempfile.TemporaryDirectory(prefix="finspace-local-")
-                state_dir = Path(self._tmp.name)
-            self.ca = LocalCA(state_dir)
+            if self.ca is None:
+                state_dir = self.settings.state_dir
+                if state_dir is None:
+                    self._tmp = tempfile.TemporaryDirectory(prefix="finspace-local-")
+                    state_dir = Path(self._tmp.name)
+                self.ca = LocalCA(state_dir)
             server.tls_context = self.ca.server_context()
         self._server = server
         # A short poll interval keeps stop() quick.

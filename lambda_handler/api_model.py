@@ -55,7 +55,8 @@ class Constraint:
             return f"is longer than {self.max_length} characters"
         if self.enum and value not in self.enum:
             return f"must be one of {', '.join(self.enum)}"
-        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
+        # As AWS applies Smithy patterns: searched, not implicitly anchored.
+        if self.pattern is not None and re.search(self.pattern, value) is None:
             return f"does not match the pattern {self.pattern}"
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -43,6 +44,8 @@ def main() -> None:
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the handler's prints go with its logs
     sys.path.insert(0, code_dir)
+    # The Lambda runtime gives the root logger a handler; libraries (crhelper) rely on it.
+    logging.root.addHandler(logging.StreamHandler(sys.stderr))
     module_name, function = handler_path.rsplit(".", 1)
     try:
         handler = getattr(importlib.import_module(module_name), function)

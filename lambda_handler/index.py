@@ -1,0 +1,78 @@
+"""Lambda entry point (``lambda_handler.index.handler``): crhelper wiring and nothing else.
+
+crhelper pitfalls handled here (see FACTS.md): its PhysicalResourceId is reset to
+"" on every event, so a placeholder is set before any API call (its timeout path
+then answers a valid id); its Delete sleep defaults to 120 s; its DEBUG logging
+prints whole events; it needs ``ssl_verify`` for a private CA.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # loaded as top-level "index" from inside lambda_handler/
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crhelper import CfnResource
+
+from lambda_handler.credentials import ProgrammaticCredentials
+from lambda_handler.deadline import Deadline
+from lambda_handler.errors import ProviderError
+from lambda_handler.properties import personal_values_of
+from lambda_handler.reasons import render_reason
+from lambda_handler.service import fallback_id, serve
+
+__all__ = ["handler", "helper"]
+
+logger = logging.getLogger("lambda_handler")
+
+# 1 s means "no sleep" to crhelper (it sleeps only above 1 s); Lambda flushes logs itself.
+SLEEP_ON_DELETE_S = 1
+
+helper = CfnResource(
+    json_logging=True,
+    log_level="INFO",
+    boto_level="ERROR",
+    sleep_on_delete=SLEEP_ON_DELETE_S,
+    ssl_verify=os.environ.get("AWS_CA_BUNDLE") or None,  # type: ignore[arg-type] # its stubs lag: a path works
+)
+_credentials = ProgrammaticCredentials(region_name=os.environ.get("AWS_REGION"))
+
+
+class RequestFailedError(Exception):
+    """Carries the rendered Reason to crhelper, which answers FAILED with ``str(error)``."""
+
+
+@helper.create
+@helper.update
+@helper.delete
+def answer(event: dict[str, Any], context: Any) -> str:
+    """Serve one request; the returned id is the PhysicalResourceId."""
+    helper.PhysicalResourceId = fallback_id(event)  # before any API call: crhelper reset it to ""
+    try:
+        outcome = serve(event, Deadline.from_context(context), _credentials.client_for)
+    except Exception as error:  # every failure becomes one clear, personal-data-free Reason
+        reason = render_reason(error, event["RequestId"], personal_values_of(event.get("ResourceProperties", {})))
+        if not isinstance(error, ProviderError):  # a bug: name it for the operator, without the message
+            logger.error("Unexpected %s at %s", type(error).__name__, _where(error))
+        raise RequestFailedError(reason) from None  # crhelper logs and answers this reason
+    if outcome is None:
+        return str(helper.PhysicalResourceId)
+    helper.Data.update(outcome.data)
+    return outcome.user_id
+
+
+def _where(error: BaseException) -> str:
+    """file:line of the innermost frame: enough to find the bug, no values."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "unknown"
+
+
+def handler(event: dict[str, Any], context: Any) -> None:
+    """The Lambda handler."""
+    helper(event, context)

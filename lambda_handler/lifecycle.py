@@ -1,0 +1,94 @@
+"""What Create, Update and Delete do to FinSpace users (DESIGN.md, "Lifecycle").
+
+Pure apart from the injected :class:`~lambda_handler.users.Users`: no crhelper, no
+event parsing, no environment. Each function returns what CloudFormation is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .errors import AdoptionRequiredError, ApiCallError, DeadlineError
+from .ids import is_placeholder
+from .properties import UserProperties
+from .users import CREATING, DISABLED, ENABLED, Users, changed_fields
+
+__all__ = ["Outcome", "create", "delete", "update"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer: the userId (PhysicalResourceId) and non-personal attributes."""
+
+    user_id: str
+    status: str
+
+    @property
+    def data(self) -> dict[str, str]:
+        return {"UserId": self.user_id, "Status": self.status}
+
+
+def create(users: Users, props: UserProperties) -> Outcome:
+    """CreateUser (idempotent per request); reclaim a DISABLED user or adopt an ENABLED one."""
+    try:
+        user_id = users.create(props, step="create")
+    except ApiCallError as error:
+        if error.code != "ConflictException":
+            raise
+        return _take_over(users, props, error)
+    status = users.wait_while_creating(user_id)
+    return _apply_enabled(users, user_id, status, props)
+
+
+def _take_over(users: Users, props: UserProperties, conflict: ApiCallError) -> Outcome:
+    existing = users.find_by_email(props.email_address)
+    if existing is None:
+        raise conflict
+    user_id, status = str(existing["userId"]), str(existing["status"])
+    if status != DISABLED and not props.adopt_existing:
+        raise AdoptionRequiredError(
+            f"EmailAddress belongs to FinSpace user {user_id}, which is {status}; set AdoptExisting: true to "
+            "manage it from this stack, or declare another email"
+        )
+    logger.info("%s existing user %s (%s)", "Reclaiming" if status == DISABLED else "Adopting", user_id, status)
+    users.update(user_id, changed_fields(existing, props), step="take-over")
+    return _apply_enabled(users, user_id, users.wait_while_creating(user_id, status), props)
+
+
+def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str]) -> Outcome:
+    """Change only what differs; a new identity (email or environment) is a replacement."""
+    if is_placeholder(physical_id) or old_identity != new.identity:
+        logger.info("Replacement: the user's identity changed; creating or reclaiming the new user")
+        return create(users, new)
+    actual = users.get(physical_id)
+    changes = changed_fields(actual, new)
+    users.update(physical_id, changes, step="update")
+    status = users.wait_while_creating(physical_id, str(actual["status"]))
+    outcome = _apply_enabled(users, physical_id, status, new)
+    if not changes and outcome.status == status:
+        logger.info("User %s already matches the declaration; no change made", physical_id)
+    return outcome
+
+
+def delete(users: Users, physical_id: str) -> None:
+    """DisableUser; a missing or already disabled user is success. (A placeholder id never
+    reaches here: the caller answers it without any API call.)"""
+    try:
+        users.set_enabled(physical_id, False, step="delete", missing_ok=True)
+    except ApiCallError as error:
+        if error.code != "ConflictException" or users.wait_while_creating(physical_id) == CREATING:
+            raise
+        users.set_enabled(physical_id, False, step="delete-after-creating", missing_ok=True)
+
+
+def _apply_enabled(users: Users, user_id: str, status: str, props: UserProperties) -> Outcome:
+    desired = ENABLED if props.enabled else DISABLED
+    if status == desired or (status == CREATING and props.enabled):
+        return Outcome(user_id, status)
+    if status == CREATING:
+        raise DeadlineError(f"FinSpace user {user_id} is still CREATING, so it cannot be disabled yet; deploy again")
+    users.set_enabled(user_id, props.enabled, step=f"set-{desired.lower()}")
+    return Outcome(user_id, desired)

@@ -1,0 +1,66 @@
+"""One CloudFormation request, from event to outcome, with injected FinSpace clients.
+
+This is everything the crhelper functions do, minus crhelper: parse the event,
+pick the environment's client, call the lifecycle function.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import lifecycle
+from .deadline import Deadline
+from .errors import PropertyError
+from .ids import RequestIdentity, is_placeholder
+from .lifecycle import Outcome
+from .properties import field_problem, identity_of, parse_properties
+from .users import Users
+
+if TYPE_CHECKING:
+    from mypy_boto3_finspace_data import FinSpaceDataClient
+
+__all__ = ["ClientFactory", "fallback_id", "serve"]
+
+logger = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str], "FinSpaceDataClient"]
+
+
+def fallback_id(event: dict[str, Any]) -> str:
+    """The id to answer with if nothing better comes: the event's own, or a placeholder."""
+    return str(event.get("PhysicalResourceId") or RequestIdentity.from_event(event).placeholder_id())
+
+
+def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
+          sleep: Callable[[float], None] = time.sleep) -> Outcome | None:
+    """Carry out the request; ``None`` for a Delete (which keeps its id)."""
+    request = RequestIdentity.from_event(event)
+    request_type = event["RequestType"]
+    logger.info("%s of %s (%s)", request_type, request.logical_id, event.get("PhysicalResourceId", "new"))
+    if request_type == "Delete":
+        _delete(event, request, deadline, clients, sleep)
+        return None
+    props = parse_properties(event["ResourceProperties"])
+    users = Users(clients(props.environment_id), request, deadline, sleep)
+    if request_type == "Create":
+        return lifecycle.create(users, props)
+    old_identity = identity_of(event.get("OldResourceProperties", {}))
+    return lifecycle.update(users, props, event["PhysicalResourceId"], old_identity)
+
+
+def _delete(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
+            sleep: Callable[[float], None]) -> None:
+    physical_id = event["PhysicalResourceId"]
+    if is_placeholder(physical_id):
+        logger.info("Delete of a resource whose Create failed: no user to disable")
+        return
+    environment_id = event["ResourceProperties"].get("EnvironmentId")
+    problem = "EnvironmentId is required: declare it" if environment_id is None else \
+        field_problem("EnvironmentId", environment_id)
+    if problem:
+        raise PropertyError(f"Invalid properties: {problem}")
+    lifecycle.delete(Users(clients(str(environment_id)), request, deadline, sleep), physical_id)
+

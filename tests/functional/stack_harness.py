@@ -1,0 +1,66 @@
+"""The real handler, run by the CloudFormation driver against the emulator, all over HTTPS."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from finspace_local import Emulator, EmulatorSettings, LocalCA
+from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult
+from finspace_local.state import BackendSettings
+from tests.conftest import CALLER_KEYS, ENVIRONMENT_ID, REGION
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = f"arn:aws:lambda:{REGION}:123456789012:function:finspace-user-provider"
+STACK = "users"
+
+
+def user(email: str, user_type: str = "APP_USER", **extra: Any) -> dict[str, Any]:
+    properties = {"ServiceToken": TOKEN, "ServiceTimeout": "60", "EnvironmentId": ENVIRONMENT_ID,
+                  "EmailAddress": email, "Type": user_type, **extra}
+    return {"Type": "Custom::FinSpaceUser", "Properties": properties}
+
+
+def template(**resources: dict[str, Any]) -> dict[str, Any]:
+    return {"Resources": copy.deepcopy(resources)}
+
+
+class StackHarness:
+    """Emulator + driver + handler; ``deploy``/``delete`` a stack named ``users``."""
+
+    def __init__(self, tmp_path: Path, *, backend: BackendSettings | None = None, **spec: Any) -> None:
+        self.ca = LocalCA(tmp_path / "ca")
+        backend = backend or BackendSettings(environments=frozenset({ENVIRONMENT_ID}))
+        self.emulator = Emulator(EmulatorSettings(backend=backend), ca=self.ca).start()
+        environment = {
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": str(CALLER_KEYS[0]),  # the Lambda role's (fake) IAM credentials
+            "AWS_SECRET_ACCESS_KEY": str(CALLER_KEYS[1]),
+            **self.emulator.environment(),
+        }
+        self.function = LambdaFunction(HandlerSpec(
+            code_dir=REPO, handler="lambda_handler.index.handler", environment=environment,
+            timeout_s=spec.pop("timeout_s", 60), **spec,
+        ))
+        self.driver = Driver(tmp_path / "stacks", self.ca, default_function=self.function, timeout_scale=1.0)
+
+    def deploy(self, body: dict[str, Any]) -> StackResult:
+        return self.driver.deploy(STACK, body)
+
+    def delete(self) -> StackResult:
+        return self.driver.delete_stack(STACK)
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        """Every FinSpace user in the emulator, by lower-cased email."""
+        rows = self.emulator.backend.call("ListUsers", {"maxResults": 100})["users"]
+        return {row["emailAddress"].lower(): row for row in rows}
+
+    def mutating_calls(self) -> list[str]:
+        reads = {"GetUser", "ListUsers", "GetProgrammaticAccessCredentials"}
+        return [c.operation for c in self.emulator.calls_of() if c.operation not in reads]
+
+    def close(self) -> None:
+        self.function.close()
+        self.driver.close()
+        self.emulator.stop()
