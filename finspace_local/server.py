@@ -39,10 +39,14 @@ CONTROL_PREFIX = "/_emulator/"
 
 @dataclass(frozen=True)
 class CallRecord:
+    """One API call: its operation, HTTP status, error code, time, and the names (not
+    values) of the members it sent."""
+
     operation: str
     status: int
     error: str | None
     at: float
+    members: tuple[str, ...] = ()
 
 
 @dataclass
@@ -189,6 +193,7 @@ class Emulator:
             return self._record("Unknown", unknown)
         operation, labels = route
         fault = self.faults.decide(operation.name)
+        members: tuple[str, ...] = ()
         if fault == "drop":
             self._record(operation.name, None)
             return None
@@ -197,10 +202,12 @@ class Emulator:
                 raise _fault_error(fault)
             self._authenticate(operation.name, method, split, headers, body)
             params = parse_input(operation, labels, split.query, headers, body)
+            members = tuple(sorted(params))
             validate_input(operation.input_shape, params)
-            return self._record(operation.name, render_output(operation, self.backend.call(operation.name, params)))
+            answer = render_output(operation, self.backend.call(operation.name, params))
+            return self._record(operation.name, answer, members)
         except ApiError as error:
-            return self._record(operation.name, error)
+            return self._record(operation.name, error, members)
 
     def _authenticate(self, operation: str, method: str, split: Any, headers: dict[str, str], body: bytes) -> None:
         authorization = parse_authorization(headers)
@@ -211,12 +218,13 @@ class Emulator:
         raw_path = split.path + (f"?{split.query}" if split.query else "")
         verify_signature(SignedRequest(method, host_url, raw_path, headers, body), authorization, issued)
 
-    def _record(self, operation: str, outcome: _Outcome) -> _Outcome:
+    def _record(self, operation: str, outcome: _Outcome, members: tuple[str, ...] = ()) -> _Outcome:
         if isinstance(outcome, ApiError):
-            record = CallRecord(operation, outcome.status, outcome.code, time.time())
+            record = CallRecord(operation, outcome.status, outcome.code, time.time(), members)
+        elif outcome is None:
+            record = CallRecord(operation, 0, "Dropped", time.time(), members)
         else:
-            record = CallRecord(operation, outcome.status if outcome else 0, "Dropped" if outcome is None else None,
-                                time.time())
+            record = CallRecord(operation, outcome.status, None, time.time(), members)
         with self._calls_lock:
             self.calls.append(record)
         return outcome

@@ -233,6 +233,12 @@ class Backend:
         )
         return {"userId": row["userId"]}
 
+    def forget_user(self, user_id: str) -> None:
+        """Administration, not API: make a user vanish (as if removed outside CloudFormation)."""
+        with self._lock:
+            self._db.execute("DELETE FROM users WHERE userId=?", (user_id,))
+            self._db.execute("DELETE FROM members WHERE userId=?", (user_id,))
+
     def enable_user(self, params: Params) -> Params:
         return self._set_status(params["userId"], "ENABLED", "lastEnabledTime")
 

@@ -17,7 +17,7 @@ from .api_model import MODEL_ROOT, SERVICE_NAME
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient
 
-__all__ = ["Credentials", "default_config", "new_finspace_client", "new_session"]
+__all__ = ["WORST_CALL_S", "Credentials", "default_config", "new_finspace_client", "new_session"]
 
 Credentials = tuple[str, str, str | None]
 """(access key id, secret access key, session token)"""
@@ -30,8 +30,18 @@ def new_session() -> botocore.session.Session:
     return session
 
 
-def default_config(*, max_attempts: int = 4, connect_timeout: float = 5, read_timeout: float = 15) -> Config:
-    """Bounded standard retries and timeouts well inside a Lambda invocation."""
+MAX_ATTEMPTS = 5
+CONNECT_TIMEOUT_S = 3.0
+READ_TIMEOUT_S = 10.0
+WORST_CALL_S = (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) * MAX_ATTEMPTS + 5  # + standard mode's backoff
+
+
+def default_config(
+    *, max_attempts: int = MAX_ATTEMPTS, connect_timeout: float = CONNECT_TIMEOUT_S,
+    read_timeout: float = READ_TIMEOUT_S,
+) -> Config:
+    """Bounded standard retries and timeouts: one call (retries included) lasts at most
+    ``WORST_CALL_S``, well inside a Lambda invocation."""
     return Config(
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=connect_timeout,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .client import WORST_CALL_S
 from .errors import DeadlineError
 
 __all__ = ["Deadline"]
 
-MAX_MARGIN_S = 20.0  # longer than one botocore call can hang (connect 5 s + read 15 s)
+MAX_MARGIN_S = WORST_CALL_S  # a call started inside the budget ends before the margin runs out
 MARGIN_SHARE = 0.25  # on short timeouts, keep a quarter of the time back
 
 

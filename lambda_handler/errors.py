@@ -22,6 +22,7 @@ __all__ = [
     "DeadlineError",
     "PropertyError",
     "ProviderError",
+    "StaleRequestError",
     "UserMissingError",
     "api_error",
     "error_code",
@@ -42,6 +43,10 @@ class AdoptionRequiredError(ProviderError):
 
 class UserMissingError(ProviderError):
     """The user this resource manages no longer exists in FinSpace."""
+
+
+class StaleRequestError(ProviderError):
+    """A late duplicate of a request whose effect CloudFormation already undid."""
 
 
 class DeadlineError(ProviderError):

@@ -55,7 +55,7 @@ def answer(event: dict[str, Any], context: Any) -> str:
     """Serve one request; the returned id is the PhysicalResourceId."""
     helper.PhysicalResourceId = fallback_id(event)  # before any API call: crhelper reset it to ""
     try:
-        outcome = serve(event, Deadline.from_context(context), _credentials.client_for)
+        outcome = serve(event, Deadline.from_context(context), _credentials.client_for, on_owned=_own)
     except Exception as error:  # every failure becomes one clear, personal-data-free Reason
         reason = render_reason(error, event["RequestId"], personal_values_of(event.get("ResourceProperties", {})))
         if not isinstance(error, ProviderError):  # a bug: name it for the operator, without the message
@@ -65,6 +65,11 @@ def answer(event: dict[str, Any], context: Any) -> str:
         return str(helper.PhysicalResourceId)
     helper.Data.update(outcome.data)
     return outcome.user_id
+
+
+def _own(user_id: str) -> None:
+    """From now on even crhelper's timeout answer names the user, so a rollback disables it."""
+    helper.PhysicalResourceId = user_id
 
 
 def _where(error: BaseException) -> str:

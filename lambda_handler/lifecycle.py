@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from .errors import AdoptionRequiredError, ApiCallError, DeadlineError
+from .errors import AdoptionRequiredError, ApiCallError, DeadlineError, ProviderError, StaleRequestError
 from .ids import is_placeholder
 from .properties import UserProperties
 from .users import CREATING, DISABLED, ENABLED, Users, changed_fields
@@ -40,6 +40,12 @@ def create(users: Users, props: UserProperties) -> Outcome:
             raise
         return _take_over(users, props, error)
     status = users.wait_while_creating(user_id)
+    if status == DISABLED and props.enabled:
+        # Only a Delete disables a user this request created: this is a late retry of a
+        # Create that CloudFormation already rolled back. Re-enabling would orphan the user.
+        raise StaleRequestError(
+            f"FinSpace user {user_id} was disabled after this Create made it (rolled back); left as it is"
+        )
     return _apply_enabled(users, user_id, status, props)
 
 
@@ -54,6 +60,8 @@ def _take_over(users: Users, props: UserProperties, conflict: ApiCallError) -> O
             "manage it from this stack, or declare another email"
         )
     logger.info("%s existing user %s (%s)", "Reclaiming" if status == DISABLED else "Adopting", user_id, status)
+    if status == DISABLED:
+        users.on_owned(user_id)  # a rollback disabling it again restores what was there
     users.update(user_id, changed_fields(existing, props), step="take-over")
     return _apply_enabled(users, user_id, users.wait_while_creating(user_id, status), props)
 
@@ -62,7 +70,7 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     """Change only what differs; a new identity (email or environment) is a replacement."""
     if is_placeholder(physical_id) or old_identity != new.identity:
         logger.info("Replacement: the user's identity changed; creating or reclaiming the new user")
-        return create(users, new)
+        return _replace(users, new)
     actual = users.get(physical_id)
     changes = changed_fields(actual, new)
     users.update(physical_id, changes, step="update")
@@ -71,6 +79,27 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     if not changes and outcome.status == status:
         logger.info("User %s already matches the declaration; no change made", physical_id)
     return outcome
+
+
+def _replace(users: Users, new: UserProperties) -> Outcome:
+    """Create the new user; if that fails half-way, disable what it made. CloudFormation
+    ignores the id of a failed Update, so no rollback Delete would ever reach that user."""
+    owned: list[str] = []
+    report = users.on_owned
+
+    def own(user_id: str) -> None:
+        owned.append(user_id)
+        report(user_id)
+
+    users.on_owned = own
+    try:
+        return create(users, new)
+    except ProviderError:
+        for user_id in owned:
+            users.set_enabled(user_id, False, step="undo-replacement", missing_ok=True)
+        raise
+    finally:
+        users.on_owned = report
 
 
 def delete(users: Users, physical_id: str) -> None:

@@ -50,7 +50,7 @@ class FieldSpec:
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("EnvironmentId", "IdType", required=True),
     FieldSpec("EmailAddress", "Email", required=True, sensitive=True,
-              pattern_hint="is not a valid email address; use the form name@example.com"),
+              pattern_hint="is not a valid email address: use a name, an @ and a domain with a dot"),
     FieldSpec("Type", "UserType", required=True),
     FieldSpec("FirstName", "FirstName", sensitive=True, pattern_hint="must contain a non-blank character"),
     FieldSpec("LastName", "LastName", sensitive=True, pattern_hint="must contain a non-blank character"),

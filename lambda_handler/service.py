@@ -35,8 +35,12 @@ def fallback_id(event: dict[str, Any]) -> str:
 
 
 def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
-          sleep: Callable[[float], None] = time.sleep) -> Outcome | None:
-    """Carry out the request; ``None`` for a Delete (which keeps its id)."""
+          sleep: Callable[[float], None] = time.sleep,
+          on_owned: Callable[[str], None] = lambda _user_id: None) -> Outcome | None:
+    """Carry out the request; ``None`` for a Delete (which keeps its id).
+
+    ``on_owned`` learns the user id as soon as this resource owns a user (see :class:`Users`).
+    """
     request = RequestIdentity.from_event(event)
     request_type = event["RequestType"]
     logger.info("%s of %s (%s)", request_type, request.logical_id, event.get("PhysicalResourceId", "new"))
@@ -44,7 +48,7 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
         _delete(event, request, deadline, clients, sleep)
         return None
     props = parse_properties(event["ResourceProperties"])
-    users = Users(clients(props.environment_id), request, deadline, sleep)
+    users = Users(clients(props.environment_id), request, deadline, sleep, on_owned)
     if request_type == "Create":
         return lifecycle.create(users, props)
     old_identity = identity_of(event.get("OldResourceProperties", {}))

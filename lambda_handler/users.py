@@ -52,11 +52,15 @@ class Users:
     """The user operations one CloudFormation request needs."""
 
     def __init__(self, client: FinSpaceDataClient, request: RequestIdentity, deadline: Deadline,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_owned: Callable[[str], None] = lambda _user_id: None) -> None:
+        """``on_owned(user_id)`` is told as soon as a user belongs to this resource, so that
+        even a timeout answers with its id and the rollback Delete disables it."""
         self._client = client
         self._request = request
         self._deadline = deadline
         self._sleep = sleep
+        self.on_owned = on_owned
 
     def _call(self, operation: str, function: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
         self._deadline.check(f"calling {operation}")
@@ -94,6 +98,7 @@ class Users:
                               clientToken=self._request.client_token(step), **desired_fields(props))
         user_id = str(response["userId"])
         logger.info("CreateUser answered userId %s", user_id)
+        self.on_owned(user_id)
         return user_id
 
     def update(self, user_id: str, changes: dict[str, str], step: str) -> None:
