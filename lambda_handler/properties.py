@@ -27,6 +27,7 @@ __all__ = [
     "identity_of",
     "parse_properties",
     "personal_values_of",
+    "value_problem",
 ]
 
 API_ACCESS_ENABLED = "ENABLED"
@@ -83,20 +84,24 @@ class UserProperties:
         return self.environment_id, self.email_address.lower()
 
 
-def field_problem(name: str, value: Any) -> str | None:
-    """What is wrong with ``value`` for property ``name`` (without echoing it), or ``None``."""
+def value_problem(name: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for property ``name``, as a predicate ("is longer than
+    50 characters"), never echoing the value; ``None`` when it is fine."""
     spec = _BY_NAME[name]
     if not isinstance(value, str):
-        return f"{name} must be a string, not a {type(value).__name__}"
+        return f"must be a string, not a {type(value).__name__}"
     if spec.shape is None:
-        return None if value in BOOLEAN_VALUES else f"{name} must be true or false"
-    limits = constraint(spec.shape)
-    problem = limits.problem(value)
-    if problem is None:
-        return None
-    if problem.startswith("does not match") and spec.pattern_hint:
-        return f"{name} {spec.pattern_hint}"
-    return f"{name} {problem}"
+        return None if value in BOOLEAN_VALUES else "must be true or false"
+    problem = constraint(spec.shape).problem(value)
+    if problem is not None and problem.startswith("does not match") and spec.pattern_hint:
+        return spec.pattern_hint
+    return problem
+
+
+def field_problem(name: str, value: Any) -> str | None:
+    """:func:`value_problem` with the property's name in front."""
+    problem = value_problem(name, value)
+    return None if problem is None else f"{name} {problem}"
 
 
 def identity_of(raw: Mapping[str, Any]) -> tuple[str, str]:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Before anything starts jsii: Node 20 is this machine's, and its banners are noise.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 

@@ -50,7 +50,8 @@ class Invocation:
 class _Container:
     def __init__(self, spec: HandlerSpec, on_log: Any) -> None:
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(sys.path),
-               "AWS_LAMBDA_FUNCTION_NAME": spec.function_name, "PYTHONUNBUFFERED": "1", **spec.environment}
+               "AWS_LAMBDA_FUNCTION_NAME": spec.function_name, "PYTHONUNBUFFERED": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", **spec.environment}  # Lambda code is read-only
         self.process = subprocess.Popen(
             [sys.executable, "-m", "finspace_local.cfn.worker", str(spec.code_dir), spec.handler,
              spec.function_name, str(spec.timeout_s)],

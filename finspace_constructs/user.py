@@ -1,0 +1,124 @@
+"""``FinSpaceUser``: one Amazon FinSpace user as a CloudFormation resource."""
+
+from __future__ import annotations
+
+from aws_cdk import Annotations, CustomResource, Duration, RemovalPolicy, Token
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from lambda_handler.properties import API_ACCESS_ENABLED, value_problem
+
+from .enums import ApiAccess, UserType
+from .provider import FinSpaceUserProvider
+
+__all__ = ["FinSpaceUser"]
+
+RESOURCE_TYPE = "Custom::FinSpaceUser"
+# Well below CloudFormation's default hour; above the provider's 5-minute Lambda timeout.
+SERVICE_TIMEOUT = Duration.minutes(10)
+
+
+class FinSpaceUser(Construct):
+    """An Amazon FinSpace user, created with CreateUser and disabled when removed.
+
+    :param environment_id: the FinSpace environment (used for programmatic access credentials).
+    :param email_address: the user's identity; changing it replaces the user.
+    :param type: ``UserType.SUPER_USER`` or ``UserType.APP_USER``.
+    :param first_name: 1-50 characters. Default: - not set (removing it later leaves the name as is).
+    :param last_name: 1-50 characters. Default: - not set (as ``first_name``).
+    :param api_access: whether the user may use the FinSpace APIs. Default: - ``ENABLED`` when
+        ``api_access_principal`` is given, else ``DISABLED``.
+    :param api_access_principal: the IAM role (or role ARN) that acts as this user in the APIs.
+        Default: - none.
+    :param enabled: the user's FinSpace status. Default: ``True``.
+    :param adopt_existing: take over an ENABLED user that already has this email. Default: ``False``
+        (such a user makes the deployment fail with a message saying so).
+    :param removal_policy: ``RETAIN`` keeps the user enabled when the resource leaves the stack;
+        ``DESTROY`` disables it (FinSpace users cannot be deleted). Default: ``DESTROY``.
+    :param provider: the provider serving this resource. Default: - the stack's shared provider.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment_id: str,
+        email_address: str,
+        type: UserType,  # noqa: A002 - the API's own name for it
+        first_name: str | None = None,
+        last_name: str | None = None,
+        api_access: ApiAccess | None = None,
+        api_access_principal: iam.IRole | str | None = None,
+        enabled: bool = True,
+        adopt_existing: bool = False,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        provider: FinSpaceUserProvider | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        principal_arn = api_access_principal if isinstance(api_access_principal, str) or api_access_principal is None \
+            else api_access_principal.role_arn
+        access = api_access or (ApiAccess.ENABLED if principal_arn else ApiAccess.DISABLED)
+        declared: dict[str, str | None] = {
+            "EnvironmentId": environment_id,
+            "EmailAddress": email_address,
+            "Type": UserType(type).value,
+            "FirstName": first_name,
+            "LastName": last_name,
+            "ApiAccess": ApiAccess(access).value,
+            "ApiAccessPrincipalArn": principal_arn,
+            "Enabled": "true" if enabled else "false",
+            "AdoptExisting": "true" if adopt_existing else "false",
+        }
+        properties = {k: v for k, v in declared.items() if v is not None}
+        _validate(construct_id, properties)
+        if adopt_existing:
+            Annotations.of(self).add_warning_v2(
+                "finspace:adoptExisting",
+                "adopt_existing takes over an ENABLED FinSpace user with this email; removing this resource "
+                "later disables that user (use RemovalPolicy.RETAIN to keep it)",
+            )
+        self.provider = provider or FinSpaceUserProvider.of(self)
+        self.resource = CustomResource(
+            self, "Resource",
+            service_token=self.provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties=properties,
+            removal_policy=removal_policy,
+            service_timeout=SERVICE_TIMEOUT,
+        )
+
+    @property
+    def user_id(self) -> str:
+        """The FinSpace userId (a token)."""
+        return self.resource.get_att_string("UserId")
+
+    @property
+    def status(self) -> str:
+        """The user's status when last deployed: ``ENABLED``, ``DISABLED`` or ``CREATING`` (a token)."""
+        return self.resource.get_att_string("Status")
+
+
+_PROP_NAMES = {
+    "EnvironmentId": "environment_id", "EmailAddress": "email_address", "Type": "type",
+    "FirstName": "first_name", "LastName": "last_name", "ApiAccess": "api_access",
+    "ApiAccessPrincipalArn": "api_access_principal", "Enabled": "enabled", "AdoptExisting": "adopt_existing",
+}
+_PERSONAL = frozenset({"EmailAddress", "FirstName", "LastName"})
+
+
+def _validate(construct_id: str, properties: dict[str, str]) -> None:
+    """Literal values checked against the handler's own limits; tokens are left to deploy time."""
+    problems = []
+    for name, value in properties.items():
+        if Token.is_unresolved(value):
+            continue
+        problem = value_problem(name, value)
+        if problem:
+            shown = "" if name in _PERSONAL else f" (got {value!r})"
+            problems.append(f"{_PROP_NAMES[name]}{shown} {problem}")
+    arn = properties.get("ApiAccessPrincipalArn")
+    if arn is not None and properties["ApiAccess"] != API_ACCESS_ENABLED:
+        problems.append("api_access_principal needs api_access=ApiAccess.ENABLED; set it or drop the principal")
+    if problems:
+        raise ValueError(f"FinSpaceUser {construct_id}: " + "; ".join(problems))

@@ -1,0 +1,79 @@
+"""`cdk synth` of app.py with the pinned CDK CLI, offline and without AWS credentials, then the
+synthesized template deployed by the driver with the handler taken from the bundled asset."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ENVIRONMENT_ID
+from tests.functional.stack_harness import REPO, StackHarness
+
+CDK = REPO / "node_modules" / ".bin" / "cdk"
+
+
+def synth(out: Path, home: Path, emails: str) -> dict[str, Any]:
+    assert CDK.exists(), "run 'make setup' to install the pinned CDK CLI"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", CDK_DISABLE_VERSION_CHECK="1",
+               PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    subprocess.run(
+        [str(CDK), "synth", "--no-notices", "--no-version-reporting", "-q", "-o", str(out),
+         "-c", f"environmentId={ENVIRONMENT_ID}", "-c", f"userEmails={emails}"],
+        cwd=REPO, env=env, check=True, capture_output=True, timeout=300,
+    )
+    template: dict[str, Any] = json.loads((out / "FinSpaceUsers.template.json").read_text())
+    return template
+
+
+def asset_dir(out: Path, template: dict[str, Any]) -> Path:
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    return out / function["Metadata"]["aws:asset:path"]
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    root = tmp_path_factory.mktemp("synth")
+    first = synth(root / "one", root, "ada@example.com,bob@example.com")
+    second = synth(root / "two", root, "ada@example.com,bob.new@example.com")
+    return root / "one", first, second
+
+
+def test_cli_synth_offline_declares_users_and_a_bundled_provider(
+    synthesized: tuple[Path, dict[str, Any], dict[str, Any]],
+) -> None:
+    out, template, _ = synthesized
+    users = [r for r in template["Resources"].values() if r["Type"] == "Custom::FinSpaceUser"]
+    bundle = asset_dir(out, template)
+
+    assert sorted(u["Properties"]["EmailAddress"] for u in users) == ["ada@example.com", "bob@example.com"]
+    assert (bundle / "lambda_handler" / "index.py").is_file()
+    assert (bundle / "crhelper" / "resource_helper.py").is_file()
+    assert (bundle / "lambda_handler" / "models" / "finspace-data" / "2020-07-13" / "service-2.json").is_file()
+    assert not (bundle / "boto3").exists()  # the runtime's boto3 is used
+    assert not list(bundle.rglob("__pycache__"))
+
+
+def test_synthesized_app_deploys_updates_and_deletes_with_the_bundled_handler(
+    synthesized: tuple[Path, dict[str, Any], dict[str, Any]], tmp_path: Path,
+) -> None:
+    out, first, second = synthesized
+    harness = StackHarness(tmp_path, code_dir=asset_dir(out, first))
+    try:
+        created = harness.deploy(first)
+        updated = harness.deploy(second)
+        deleted = harness.delete()
+        users = harness.users()
+    finally:
+        harness.close()
+
+    assert (created.status, updated.status, deleted.status) == ("CREATE_COMPLETE", "UPDATE_COMPLETE",
+                                                                "DELETE_COMPLETE")
+    assert {email: u["status"] for email, u in users.items()} == {
+        "ada@example.com": "DISABLED", "bob@example.com": "DISABLED", "bob.new@example.com": "DISABLED"}
+    assert users["ada@example.com"]["type"] == "SUPER_USER"
