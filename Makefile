@@ -11,7 +11,7 @@ OLDEST_DIR := $(VENV)/oldest-botocore
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup test lint unit model lock bench demo synth diff clean
+.PHONY: help setup test lint unit model lock bench demo demo-destroy synth diff clean
 
 help:
 	@echo "make demo   - deploy users.yaml to the local FinSpace emulator (sets everything up)"
@@ -70,10 +70,12 @@ diff: setup
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
 
-demo: $(STAMP)
-	@echo "make demo arrives with the GitOps issue: it will deploy users.yaml through cdk synth,"
-	@echo "the CloudFormation driver and the real handler against the local emulator."
-	$(PY) -m finspace_local.emulator --help
+# DEMO_USERS=a@example.com,b@example.com make demo  to change the declared users.
+demo: setup
+	$(PY) -m finspace_local.demo $(if $(DEMO_USERS),--users $(DEMO_USERS),)
+
+demo-destroy: setup
+	$(PY) -m finspace_local.demo --destroy
 
 clean:
 	rm -rf $(VENV) cdk.out node_modules .local

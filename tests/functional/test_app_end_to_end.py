@@ -3,44 +3,25 @@ synthesized template deployed by the driver with the handler taken from the bund
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from finspace_local.cdk_app import asset_dir, synth
 from tests.conftest import ENVIRONMENT_ID
-from tests.functional.stack_harness import REPO, StackHarness
-
-CDK = REPO / "node_modules" / ".bin" / "cdk"
+from tests.functional.stack_harness import StackHarness
 
 
-def synth(out: Path, home: Path, emails: str) -> dict[str, Any]:
-    assert CDK.exists(), "run 'make setup' to install the pinned CDK CLI"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", CDK_DISABLE_VERSION_CHECK="1",
-               PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}")
-    subprocess.run(
-        [str(CDK), "synth", "--no-notices", "--no-version-reporting", "-q", "-o", str(out),
-         "-c", f"environmentId={ENVIRONMENT_ID}", "-c", f"userEmails={emails}"],
-        cwd=REPO, env=env, check=True, capture_output=True, timeout=300,
-    )
-    template: dict[str, Any] = json.loads((out / "FinSpaceUsers.template.json").read_text())
-    return template
-
-
-def asset_dir(out: Path, template: dict[str, Any]) -> Path:
-    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    return out / function["Metadata"]["aws:asset:path"]
+def synth_users(out: Path, emails: str) -> dict[str, Any]:
+    return synth(out, {"environmentId": ENVIRONMENT_ID, "userEmails": emails})
 
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
     root = tmp_path_factory.mktemp("synth")
-    first = synth(root / "one", root, "ada@example.com,bob@example.com")
-    second = synth(root / "two", root, "ada@example.com,bob.new@example.com")
+    first = synth_users(root / "one", "ada@example.com,bob@example.com")
+    second = synth_users(root / "two", "ada@example.com,bob.new@example.com")
     return root / "one", first, second
 
 

@@ -1,0 +1,39 @@
+"""Synthesize the CDK app with the pinned CDK CLI, offline and without AWS credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+__all__ = ["REPO", "asset_dir", "synth"]
+
+REPO = Path(__file__).resolve().parent.parent
+CDK = REPO / "node_modules" / ".bin" / "cdk"
+STACK_NAME = "FinSpaceUsers"
+
+
+def synth(out: Path, context: dict[str, str], stack_name: str = STACK_NAME) -> dict[str, Any]:
+    """Run ``cdk synth`` into ``out`` and return the stack's template."""
+    if not CDK.exists():
+        raise FileNotFoundError("The CDK CLI is missing: run 'make setup'")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    # No credentials at all: synthesis must not need an AWS account.
+    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+               CDK_DISABLE_VERSION_CHECK="1",
+               JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+               PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    arguments = [str(CDK), "synth", "--no-notices", "--no-version-reporting", "-q", "-o", str(out)]
+    for key, value in context.items():
+        arguments += ["-c", f"{key}={value}"]
+    subprocess.run(arguments, cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
+    template: dict[str, Any] = json.loads((out / f"{stack_name}.template.json").read_text())
+    return template
+
+
+def asset_dir(out: Path, template: dict[str, Any]) -> Path:
+    """The bundled Lambda asset of the template's (single) provider function."""
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    return out / function["Metadata"]["aws:asset:path"]
