@@ -36,4 +36,4 @@ def synth(out: Path, context: dict[str, str], stack_name: str = STACK_NAME) -> d
 def asset_dir(out: Path, template: dict[str, Any]) -> Path:
     """The bundled Lambda asset of the template's (single) provider function."""
     (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    return out / function["Metadata"]["aws:asset:path"]
+    return out / str(function["Metadata"]["aws:asset:path"])
