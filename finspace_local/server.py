@@ -10,13 +10,10 @@ recorded in :attr:`Emulator.calls` (operation, HTTP status, error code, time).
 from __future__ import annotations
 
 import json
-import socket
-import ssl
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -25,6 +22,7 @@ from urllib.parse import urlsplit
 from .auth import SignedRequest, parse_authorization, verify_signature
 from .exceptions import ApiError
 from .faults import Faults, FaultSettings
+from .loopback import LoopbackServer, QuietHandler
 from .protocol import Answer, find_route, parse_input, render_output
 from .state import Backend, BackendSettings
 from .tls import LocalCA
@@ -61,29 +59,14 @@ class EmulatorSettings:
     faults: FaultSettings = field(default_factory=FaultSettings)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
+class _Server(LoopbackServer):
     emulator: Emulator
-    tls_context: ssl.SSLContext | None = None
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        if self.tls_context is not None:
-            # The handshake happens in the request's own thread, not the accept loop.
-            sock = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+class _Handler(QuietHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Silence per-request logging; the call log records what matters."""
-
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         self._serve()
 
     do_POST = do_PUT = do_DELETE = do_GET  # noqa: N815 - stdlib naming
@@ -132,12 +115,11 @@ class Emulator:
         self._calls_lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self.ca: LocalCA | None = ca
 
     # --- lifecycle --------------------------------------------------------------
     def start(self) -> Emulator:
-        server = _Server(("127.0.0.1", self.settings.port), _Handler)
+        server = _Server(_Handler, port=self.settings.port)
         server.emulator = self
         if self.settings.tls:
             if self.ca is None:
@@ -148,15 +130,12 @@ class Emulator:
                 self.ca = LocalCA(state_dir)
             server.tls_context = self.ca.server_context()
         self._server = server
-        # A short poll interval keeps stop() quick.
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="finspace-api", daemon=True)
-        self._thread.start()
+        server.start("finspace-api")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -170,7 +149,7 @@ class Emulator:
     def endpoint_url(self) -> str:
         assert self._server is not None, "start() the emulator first"
         scheme = "https" if self.settings.tls else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        return f"{scheme}://127.0.0.1:{self._server.port}"
 
     @property
     def ca_bundle(self) -> str | None:

@@ -10,8 +10,8 @@ import ssl
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from ..loopback import LoopbackServer, QuietHandler
 
 __all__ = ["ResponseInbox"]
 
@@ -24,15 +24,10 @@ class _Slot:
     bodies: list[bytes] = field(default_factory=list)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+class _Handler(QuietHandler):
     server: _InboxServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """No per-request logging."""
-
-    def do_PUT(self) -> None:
+    def do_PUT(self) -> None:  # noqa: N802 - stdlib naming
         length = min(int(self.headers.get("Content-Length") or 0), MAX_ACCEPTED_BYTES)
         body = self.rfile.read(length)
         found = self.server.inbox.deliver(self.path.split("?")[0], body)
@@ -41,14 +36,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-class _InboxServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _InboxServer(LoopbackServer):
     inbox: ResponseInbox
-    tls_context: ssl.SSLContext
-
-    def get_request(self) -> tuple[Any, Any]:
-        sock, address = super().get_request()
-        return self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
 
 class ResponseInbox:
@@ -57,18 +46,15 @@ class ResponseInbox:
     def __init__(self, tls_context: ssl.SSLContext) -> None:
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
-        self._server = _InboxServer(("127.0.0.1", 0), _Handler)
+        self._server = _InboxServer(_Handler, tls_context=tls_context)
         self._server.inbox = self
-        self._server.tls_context = tls_context
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
-                                        name="cfn-response-url")
-        self._thread.start()
+        self._server.start("cfn-response-url")
 
     def new_url(self) -> str:
         path = f"/cloudformation-custom-resource-response/{uuid.uuid4()}"
         with self._lock:
             self._slots[path] = _Slot()
-        return f"https://127.0.0.1:{self._server.server_address[1]}{path}?X-Amz-Signature=local"
+        return f"https://127.0.0.1:{self._server.port}{path}?X-Amz-Signature=local"
 
     def deliver(self, path: str, body: bytes) -> bool:
         with self._lock:
@@ -89,8 +75,7 @@ class ResponseInbox:
         return list(self._slots[_path_of(url)].bodies)
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _path_of(url: str) -> str:
