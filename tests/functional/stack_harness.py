@@ -30,7 +30,7 @@ class StackHarness:
     """Emulator + driver + handler; ``deploy``/``delete`` a stack named ``users``."""
 
     def __init__(self, tmp_path: Path, *, backend: BackendSettings | None = None, code_dir: Path = REPO,
-                 **spec: Any) -> None:
+                 handler: str = "lambda_handler.index.handler", **spec: Any) -> None:
         self.ca = LocalCA(tmp_path / "ca")
         backend = backend or BackendSettings(environments=frozenset({ENVIRONMENT_ID}))
         self.emulator = Emulator(EmulatorSettings(backend=backend), ca=self.ca).start()
@@ -41,7 +41,7 @@ class StackHarness:
             **self.emulator.environment(),
         }
         self.function = LambdaFunction(HandlerSpec(
-            code_dir=code_dir, handler="lambda_handler.index.handler", environment=environment,
+            code_dir=code_dir, handler=handler, environment=environment,
             timeout_s=spec.pop("timeout_s", 60), **spec,
         ))
         self.driver = Driver(tmp_path / "stacks", self.ca, default_function=self.function, timeout_scale=1.0)

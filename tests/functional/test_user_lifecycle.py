@@ -13,7 +13,7 @@ from finspace_local import FaultSettings
 from finspace_local.state import BackendSettings
 from lambda_handler.ids import PLACEHOLDER_PREFIX
 from tests.conftest import ENVIRONMENT_ID
-from tests.functional.stack_harness import StackHarness, template, user
+from tests.functional.stack_harness import REPO, StackHarness, template, user
 
 ROLE = "arn:aws:iam::123456789012:role/analytics"
 
@@ -277,7 +277,9 @@ def test_timeout_answers_failed_with_the_user_id_then_rolls_back_cleanly(tmp_pat
     failed = next(e for e in result.events if e.status == "CREATE_FAILED")
     assert failed.physical_id == users["sam@example.com"]["userId"]
     assert "timed out" in failed.reason
-    assert users["sam@example.com"]["status"] == "DISABLED"  # not orphaned, even after Lambda's retries
+    create_outcomes = [i.outcome for i in harness.function.invocations]
+    assert create_outcomes.count("Task timed out") >= 2  # Lambda retried the timed-out Create
+    assert users["sam@example.com"]["status"] == "DISABLED"  # not orphaned, even after those retries
 
 
 def test_no_log_line_or_answer_carries_personal_data(stack: StackHarness) -> None:
@@ -295,3 +297,14 @@ def test_no_log_line_or_answer_carries_personal_data(stack: StackHarness) -> Non
     for text in stack.function.logs + answers:
         for value in personal:
             assert value.lower() not in text.lower()
+
+
+def test_handler_also_loads_as_top_level_index_from_its_own_folder(tmp_path: Path) -> None:
+    harness = StackHarness(tmp_path, code_dir=REPO / "lambda_handler", handler="index.handler")
+    try:
+        result = harness.deploy(template(Una=user("una@example.com")))
+        status = harness.users()["una@example.com"]["status"]
+    finally:
+        harness.close()
+
+    assert (result.status, status) == ("CREATE_COMPLETE", "ENABLED")
