@@ -9,11 +9,12 @@ templates deploy whole. Custom resources get real events through a
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,8 +171,9 @@ class Driver:
             properties = self._properties(run, declared)
         except KeyError as error:
             return self._failed(run, logical_id, resource_type, "CREATE_FAILED", str(error))
-        state = ResourceState(logical_id, resource_type, "", properties,
-                              deletion_policy=declared.get("DeletionPolicy", "Delete"))
+        deletion, replace = _policies(declared)
+        state = ResourceState(logical_id, resource_type, "", properties, deletion_policy=deletion,
+                              update_replace_policy=replace)
         if not state.is_custom:
             return self._provision_plain(run, state)
         answer = self._request(run, "Create", state)
@@ -209,7 +211,7 @@ class Driver:
             properties = self._properties(run, declared)
         except KeyError as error:
             return self._failed(run, logical_id, current.type, "UPDATE_FAILED", str(error))
-        current.deletion_policy = declared.get("DeletionPolicy", "Delete")
+        current.deletion_policy, current.update_replace_policy = _policies(declared)
         if properties == current.properties:
             return True
         if not current.is_custom:
@@ -224,8 +226,7 @@ class Driver:
                                 "Modifying service token is not allowed.")
         with run.lock:
             run.updated[current.logical_id] = copy.deepcopy(current)
-        desired = ResourceState(current.logical_id, current.type, current.physical_id, properties,
-                                deletion_policy=current.deletion_policy)
+        desired = dataclasses.replace(current, properties=properties)
         answer = self._request(run, "Update", desired, old_properties=current.properties)
         if answer.status != "SUCCESS":
             return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED", answer.reason)
@@ -252,8 +253,7 @@ class Driver:
             attempted = run.stack.resources[logical_id]
             if logical_id in replaced_ids:
                 continue  # the old resource stays; the new one is deleted below
-            restore = ResourceState(logical_id, before.type, before.physical_id, before.properties,
-                                    deletion_policy=before.deletion_policy)
+            restore = before
             attempted_props = attempted.properties if attempted.properties != before.properties else \
                 self._properties(run, run.template.resources[logical_id])
             answer = self._request(run, "Update", restore, old_properties=attempted_props)
@@ -270,22 +270,27 @@ class Driver:
         removed = [r for lid, r in previous.resources.items() if lid not in run.template.resources]
         for gone in removed:
             run.stack.resources.pop(gone.logical_id, None)
-        doomed = [r for r in removed if r.deletion_policy != "Retain"] + run.replaced
-        self._delete_all(run, doomed, self._dependencies(load_template(previous.template)))
+        self._delete_all(run, removed + run.replaced, self._dependencies(load_template(previous.template)),
+                         replaced=run.replaced)
 
-    def _delete_all(self, run: _Run, doomed: list[ResourceState], dependencies: dict[str, set[str]]) -> bool:
-        by_key = {f"{r.logical_id}|{r.physical_id}": r for r in doomed}
+    def _delete_all(self, run: _Run, doomed: list[ResourceState], dependencies: dict[str, set[str]],
+                    replaced: Sequence[ResourceState] = ()) -> bool:
+        by_key = {_key(r): r for r in doomed}
+        replaced_keys = {_key(r) for r in replaced}
         deps = {key: {k for k in by_key if k.split("|")[0] in dependencies.get(r.logical_id, set())}
                 for key, r in by_key.items()}
-        result = run_in_order(by_key, reverse(by_key, deps), lambda key: self._delete(run, by_key[key]),
-                              stop_on_failure=False)
+        result = run_in_order(
+            by_key, reverse(by_key, deps),
+            lambda key: self._delete(run, by_key[key], replaced=key in replaced_keys), stop_on_failure=False,
+        )
         return not result.failed and not result.not_started
 
-    def _delete(self, run: _Run, resource: ResourceState) -> bool:
-        self._event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
-        if resource.deletion_policy == "Retain" and run.stack.status != "ROLLBACK_IN_PROGRESS":
+    def _delete(self, run: _Run, resource: ResourceState, *, replaced: bool = False) -> bool:
+        created_here = resource.logical_id in run.created or resource.logical_id in run.failed_creates
+        if resource.retained(replaced=replaced, created_in_operation=created_here):
             self._event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
             return True
+        self._event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
         if not resource.is_custom:
             self._event(run, resource.logical_id, resource.type, "DELETE_COMPLETE", physical_id=resource.physical_id)
             return True
@@ -390,3 +395,12 @@ class Driver:
             run.events.append(event)
         if self.on_event is not None:
             self.on_event(event)
+
+
+def _key(resource: ResourceState) -> str:
+    return f"{resource.logical_id}|{resource.physical_id}"
+
+
+def _policies(declared: dict[str, Any]) -> tuple[str, str]:
+    """(DeletionPolicy, UpdateReplacePolicy) of a declared resource."""
+    return declared.get("DeletionPolicy", "Delete"), declared.get("UpdateReplacePolicy", "Delete")

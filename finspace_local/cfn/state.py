@@ -18,6 +18,13 @@ class ResourceState:
     properties: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     deletion_policy: str = "Delete"
+    update_replace_policy: str = "Delete"
+
+    def retained(self, *, replaced: bool, created_in_operation: bool) -> bool:
+        """CloudFormation's policies: Retain always keeps it; RetainExceptOnCreate keeps it
+        unless the rolled-back operation created it. A replaced resource follows UpdateReplacePolicy."""
+        policy = self.update_replace_policy if replaced else self.deletion_policy
+        return policy == "Retain" or (policy == "RetainExceptOnCreate" and not created_in_operation)
 
     @property
     def is_custom(self) -> bool:

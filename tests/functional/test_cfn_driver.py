@@ -254,3 +254,30 @@ def test_yaml_template_with_import_value_and_state_kept_between_drivers(harness:
     assert consumer["ResourceProperties"]["Imported"] == "alpha"
     assert consumer["ResourceProperties"]["Value"] == "x-s"
     assert deleted.status == "DELETE_COMPLETE"
+
+
+def test_create_rollback_keeps_retain_and_deletes_retain_except_on_create(harness: Harness) -> None:
+    kept, dropped = echo(Value="k"), echo(Value="d")
+    kept["DeletionPolicy"], dropped["DeletionPolicy"] = "Retain", "RetainExceptOnCreate"
+    failing = echo(Value="f", Behaviour="fail")
+    failing["DependsOn"] = ["Kept", "Dropped"]
+
+    result = harness.driver.create_stack("s1", {"Resources": {"Kept": kept, "Dropped": dropped, "Failing": failing}})
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert statuses(result, "Kept")[-1] == "DELETE_SKIPPED"
+    assert statuses(result, "Dropped")[-1] == "DELETE_COMPLETE"
+
+
+def test_replaced_resource_follows_its_update_replace_policy(harness: Harness) -> None:
+    kept = echo(Value="old")
+    kept["UpdateReplacePolicy"] = "Retain"
+    harness.driver.create_stack("s1", {"Resources": {"R": kept}})
+    replaced = copy.deepcopy(kept)
+    replaced["Properties"].update(Value="new", Replace=True)
+
+    result = harness.driver.update_stack("s1", {"Resources": {"R": replaced}})
+
+    assert result.status == "UPDATE_COMPLETE"
+    assert harness.requests("Delete") == []
+    assert "DELETE_SKIPPED" in statuses(result, "R")
