@@ -68,7 +68,8 @@ class _Run:
     template: Template
     events: list[StackEvent] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
-    updated: dict[str, ResourceState] = field(default_factory=dict)
+    updated: dict[str, ResourceState] = field(default_factory=dict)  # state before the Update
+    attempted: dict[str, dict[str, Any]] = field(default_factory=dict)  # properties the Update sent
     replaced: list[ResourceState] = field(default_factory=list)
     failed_creates: dict[str, ResourceState] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -226,6 +227,7 @@ class Driver:
                                 "Modifying service token is not allowed.")
         with run.lock:
             run.updated[current.logical_id] = copy.deepcopy(current)
+            run.attempted[current.logical_id] = properties
         desired = dataclasses.replace(current, properties=properties)
         answer = self._request(run, "Update", desired, old_properties=current.properties)
         if answer.status != "SUCCESS":
@@ -250,14 +252,10 @@ class Driver:
         ok = True
         replaced_ids = {r.logical_id: r.physical_id for r in run.replaced}
         for logical_id, before in run.updated.items():
-            attempted = run.stack.resources[logical_id]
             if logical_id in replaced_ids:
                 continue  # the old resource stays; the new one is deleted below
-            restore = before
-            attempted_props = attempted.properties if attempted.properties != before.properties else \
-                self._properties(run, run.template.resources[logical_id])
-            answer = self._request(run, "Update", restore, old_properties=attempted_props)
-            ok &= self._note(run, restore, "UPDATE", answer)
+            answer = self._request(run, "Update", before, old_properties=run.attempted[logical_id])
+            ok &= self._note(run, before, "UPDATE", answer)
         doomed = [run.stack.resources[lid] for lid in run.created] + list(run.failed_creates.values())
         doomed += [r for r in run.stack.resources.values() if r.logical_id in replaced_ids]
         ok &= self._delete_all(run, doomed, self._dependencies(run.template))
