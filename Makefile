@@ -11,15 +11,16 @@ OLDEST_DIR := $(VENV)/oldest-botocore
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup test lint unit model lock bench demo demo-destroy synth diff clean
+.PHONY: docs help setup test lint unit model lock bench demo demo-diff demo-destroy synth diff clean
 
 help:
 	@echo "make demo   - deploy users.yaml to the local FinSpace emulator (sets everything up)"
 	@echo "make test   - ruff, mypy and the whole test suite (sets everything up)"
 	@echo "make lint   - ruff and mypy only"
-	@echo "make synth  - cdk synth of app.py (ENVIRONMENT_ID=...), offline"
+	@echo "make synth  - cdk synth of app.py (USERS_FILE=...), offline"
 	@echo "make bench  - benchmarks (emulator throughput)"
 	@echo "make model  - re-extract the finspace-data model from the botocore wheel"
+	@echo "make docs   - regenerate users.schema.json and the README's users file reference"
 
 NODE_STAMP := node_modules/.installed
 WHEELHOUSE := $(VENV)/wheelhouse
@@ -50,6 +51,9 @@ test: lint
 unit: setup
 	$(VENV)/bin/pytest tests/unit
 
+docs: $(STAMP)
+	$(PY) scripts/users_reference.py
+
 model: $(STAMP)
 	$(PY) scripts/fetch_model.py
 
@@ -57,25 +61,28 @@ lock: $(STAMP)
 	(echo "# Every transitive dependency pinned (regenerate with 'make lock')."; \
 	 $(VENV)/bin/pip freeze --exclude-editable) > constraints.txt
 
-# `cdk synth` of app.py: offline, no AWS credentials needed. ENVIRONMENT_ID selects the environment.
-ENVIRONMENT_ID ?= finspace-local
+# `cdk synth` of app.py: offline, no AWS credentials needed (`cdk diff` needs them).
 CDK := PATH=$(CURDIR)/$(VENV)/bin:$$PATH node_modules/.bin/cdk
 synth: setup
-	$(CDK) synth --no-notices --no-version-reporting -q -c environmentId=$(ENVIRONMENT_ID)
+	$(CDK) synth --no-notices --no-version-reporting -q -c usersFile=$(USERS_FILE)
 	@echo "templates in cdk.out/"
 
 diff: setup
-	$(CDK) diff --no-notices -c environmentId=$(ENVIRONMENT_ID)
+	$(CDK) diff --no-notices -c usersFile=$(USERS_FILE)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
 
-# DEMO_USERS=a@example.com,b@example.com make demo  to change the declared users.
+# USERS_FILE=path/to/users.yaml make demo  deploys another users file.
+USERS_FILE ?= users.yaml
 demo: setup
-	$(PY) -m finspace_local.demo $(if $(DEMO_USERS),--users $(DEMO_USERS),)
+	$(PY) -m finspace_local.cli deploy --users-file $(USERS_FILE)
+
+demo-diff: setup
+	$(PY) -m finspace_local.cli diff --users-file $(USERS_FILE)
 
 demo-destroy: setup
-	$(PY) -m finspace_local.demo --destroy
+	$(PY) -m finspace_local.cli destroy
 
 clean:
 	rm -rf $(VENV) cdk.out node_modules .local

@@ -1,15 +1,17 @@
-"""CDK app: an example stack of FinSpace users from context values.
+"""CDK app: FinSpace users from a users file (GitOps), or the provider alone.
 
-    cdk synth -c environmentId=abcdefghijklmnopqrstuvwxyz -c userEmails=ada@example.com,bob@example.com
+    cdk synth                                  # users.yaml -> stack FinSpaceUsers
+    cdk synth -c usersFile=teams/quant.yaml -c stackName=QuantUsers
+    cdk synth -c providerOnly=true             # stack FinSpaceUserProvider, for plain templates
 
-Context: ``environmentId`` (required), ``userEmails`` (comma-separated; default: one
-example user), ``stackName`` (default ``FinSpaceUsers``). The users file (GitOps)
-arrives with a later issue.
+Synthesis is offline and needs no AWS credentials.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 # Node 20 is what this machine has; jsii's end-of-life banner would drown the output.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -17,24 +19,25 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk
 
-from finspace_constructs import FinSpaceUser, UserType
+from finspace_constructs.users_app import FinSpaceUserProviderStack, FinSpaceUsersStack
+from finspace_constructs.users_file import UsersFileError, load_users
 
-DEFAULT_EMAILS = "first.user@example.com"
+DEFAULT_USERS_FILE = "users.yaml"
 
 
 def build(app: cdk.App) -> cdk.Stack:
-    environment_id = app.node.try_get_context("environmentId")
-    if not environment_id:
-        raise SystemExit("Set the FinSpace environment: cdk synth -c environmentId=<your environment id>")
-    emails = str(app.node.try_get_context("userEmails") or DEFAULT_EMAILS).split(",")
-    stack = cdk.Stack(app, str(app.node.try_get_context("stackName") or "FinSpaceUsers"))
-    for index, email in enumerate(e.strip() for e in emails if e.strip()):
-        FinSpaceUser(stack, f"User{index + 1}", environment_id=environment_id, email_address=email,
-                     type=UserType.SUPER_USER if index == 0 else UserType.APP_USER)
-    return stack
+    context = app.node.try_get_context
+    if str(context("providerOnly") or "").lower() == "true":
+        return FinSpaceUserProviderStack(app, str(context("stackName") or "FinSpaceUserProvider"))
+    users = load_users(Path(str(context("usersFile") or DEFAULT_USERS_FILE)))
+    return FinSpaceUsersStack(app, str(context("stackName") or "FinSpaceUsers"), users=users)
 
 
 if __name__ == "__main__":
     application = cdk.App()
-    build(application)
+    try:
+        build(application)
+    except UsersFileError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)
     application.synth()

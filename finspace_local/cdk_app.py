@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-__all__ = ["REPO", "asset_dir", "synth"]
+__all__ = ["REPO", "STACK_NAME", "asset_dir", "synth", "templates_by_stack"]
 
 REPO = Path(__file__).resolve().parent.parent
 CDK = REPO / "node_modules" / ".bin" / "cdk"
@@ -31,6 +31,17 @@ def synth(out: Path, context: dict[str, str], stack_name: str = STACK_NAME) -> d
     subprocess.run(arguments, cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
     template: dict[str, Any] = json.loads((out / f"{stack_name}.template.json").read_text())
     return template
+
+
+def templates_by_stack(out: Path, name: str, template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The template and its nested templates, named as the driver names the stacks."""
+    found = {name: template}
+    for logical_id, resource in template.get("Resources", {}).items():
+        asset = resource.get("Metadata", {}).get("aws:asset:path")
+        if resource.get("Type") == "AWS::CloudFormation::Stack" and asset:
+            child = json.loads((out / str(asset)).read_text())
+            found.update(templates_by_stack(out, f"{name}-{logical_id}", child))
+    return found
 
 
 def asset_dir(out: Path, template: dict[str, Any]) -> Path:

@@ -23,6 +23,7 @@ from ..tls import LocalCA
 from .answers import Answer, judge
 from .graph import reverse, run_in_order
 from .lambda_runtime import LambdaFunction
+from .nested import STACK_TYPE, NestedStacks, outputs_as_attributes
 from .responses import ResponseInbox
 from .state import ResourceState, StackState, StackStore
 from .template import Resolver, Template, load_template, stringify
@@ -30,7 +31,6 @@ from .template import Resolver, Template, load_template, stringify
 __all__ = ["Driver", "StackEvent", "StackResult"]
 
 DEFAULT_SERVICE_TIMEOUT_S = 3600
-STACK_TYPE = "AWS::CloudFormation::Stack"
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class _Run:
     attempted: dict[str, dict[str, Any]] = field(default_factory=dict)  # properties the Update sent
     replaced: list[ResourceState] = field(default_factory=list)
     failed_creates: dict[str, ResourceState] = field(default_factory=dict)
+    template_dir: str | None = None  # where nested templates (aws:asset:path) are found
+    nested_previous: dict[str, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -101,6 +103,7 @@ class Driver:
         self.region, self.account = region, account
         self.timeout_scale = timeout_scale
         self.on_event = on_event
+        self.nested = NestedStacks(self)
         self.requests: list[dict[str, Any]] = []  # every event sent, for tests and reports
         self.answers: list[Answer] = []
 
@@ -108,37 +111,42 @@ class Driver:
         self.inbox.close()
 
     # --- public operations ------------------------------------------------------
-    def deploy(self, name: str, template: Any, parameters: dict[str, str] | None = None) -> StackResult:
-        """``cdk deploy``-like: create the stack, or update it (re-create after a failed create)."""
+    def deploy(self, name: str, template: Any, parameters: dict[str, str] | None = None,
+               template_dir: Path | str | None = None) -> StackResult:
+        """``cdk deploy``-like: create the stack, or update it (re-create after a failed create).
+
+        ``template_dir`` holds nested stacks' templates (default: the template file's folder)."""
         existing = self.store.load(name)
         if existing is not None and existing.status == "ROLLBACK_COMPLETE":
             self.store.remove(name)
             existing = None
         if existing is None:
-            return self.create_stack(name, template, parameters)
-        return self.update_stack(name, template, parameters)
+            return self.create_stack(name, template, parameters, template_dir)
+        return self.update_stack(name, template, parameters, template_dir)
 
-    def create_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None) -> StackResult:
+    def create_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
+                     template_dir: Path | str | None = None) -> StackResult:
         if self.store.load(name) is not None:
             raise ValueError(f"Stack [{name}] already exists")
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
         loaded = load_template(template)
         stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters))
-        run = _Run(stack, loaded)
+        run = _Run(stack, loaded, template_dir=_folder(template, template_dir))
         self._stack_event(run, "CREATE_IN_PROGRESS")
         result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._create(run, lid))
         if result.failed:
             return self._rollback_create(run)
         return self._complete(run, "CREATE_COMPLETE")
 
-    def update_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None) -> StackResult:
+    def update_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
+                     template_dir: Path | str | None = None) -> StackResult:
         stack = self.store.load(name)
         if stack is None:
             raise ValueError(f"Stack [{name}] does not exist")
         loaded = load_template(template)
         previous = copy.deepcopy(stack)
         stack.template, stack.parameters = loaded.body, self._parameters(loaded, parameters, stack.parameters)
-        run = _Run(stack, loaded)
+        run = _Run(stack, loaded, template_dir=_folder(template, template_dir))
         self._stack_event(run, "UPDATE_IN_PROGRESS")
         result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._apply(run, lid))
         if result.failed:
@@ -175,6 +183,8 @@ class Driver:
         deletion, replace = _policies(declared)
         state = ResourceState(logical_id, resource_type, "", properties, deletion_policy=deletion,
                               update_replace_policy=replace)
+        if state.type == STACK_TYPE:
+            return self._create_nested(run, state, declared)
         if not state.is_custom:
             return self._provision_plain(run, state)
         answer = self._request(run, "Create", state)
@@ -189,6 +199,21 @@ class Driver:
             run.stack.resources[logical_id] = state
             run.created.append(logical_id)
         self._event(run, logical_id, resource_type, "CREATE_COMPLETE", physical_id=state.physical_id)
+        return True
+
+    def _create_nested(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> bool:
+        try:
+            result = self.nested.create(run, state, declared)
+        except KeyError as error:
+            return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
+        if not result.ok:
+            return self._failed(run, state.logical_id, state.type, "CREATE_FAILED",
+                                f"Embedded stack {result.stack.stack_id} was not successfully created")
+        state.physical_id, state.data = result.stack.stack_id, outputs_as_attributes(result)
+        with run.lock:
+            run.stack.resources[state.logical_id] = state
+            run.created.append(state.logical_id)
+        self._event(run, state.logical_id, state.type, "CREATE_COMPLETE", physical_id=state.physical_id)
         return True
 
     def _provision_plain(self, run: _Run, state: ResourceState) -> bool:
@@ -214,11 +239,24 @@ class Driver:
             return self._failed(run, logical_id, current.type, "UPDATE_FAILED", str(error))
         current.deletion_policy, current.update_replace_policy = _policies(declared)
         if properties == current.properties:
-            return True
+            return True  # a nested stack too: its TemplateURL changes with its template
+        if current.type == STACK_TYPE:
+            return self._update_nested(run, current, properties, declared)
         if not current.is_custom:
             current.properties = properties
             return True
         return self._update_custom(run, current, properties)
+
+    def _update_nested(self, run: _Run, current: ResourceState, properties: dict[str, Any],
+                       declared: dict[str, Any]) -> bool:
+        with run.lock:
+            run.updated[current.logical_id] = copy.deepcopy(current)
+        result = self.nested.update(run, current, properties, declared)
+        if not result.ok:
+            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED",
+                                f"Embedded stack {result.stack.stack_id} was not successfully updated")
+        current.properties, current.data = properties, outputs_as_attributes(result)
+        return True
 
     def _update_custom(self, run: _Run, current: ResourceState, properties: dict[str, Any]) -> bool:
         self._event(run, current.logical_id, current.type, "UPDATE_IN_PROGRESS")
@@ -252,6 +290,9 @@ class Driver:
         ok = True
         replaced_ids = {r.logical_id: r.physical_id for r in run.replaced}
         for logical_id, before in run.updated.items():
+            if before.type == STACK_TYPE:
+                ok &= self.nested.roll_back(run, logical_id)
+                continue
             if logical_id in replaced_ids:
                 continue  # the old resource stays; the new one is deleted below
             answer = self._request(run, "Update", before, old_properties=run.attempted[logical_id])
@@ -289,6 +330,11 @@ class Driver:
             self._event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
             return True
         self._event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
+        if resource.type == STACK_TYPE:
+            ok = self.nested.delete(run, resource)
+            status = "DELETE_COMPLETE" if ok else "DELETE_FAILED"
+            self._event(run, resource.logical_id, resource.type, status, physical_id=resource.physical_id)
+            return ok
         if not resource.is_custom:
             self._event(run, resource.logical_id, resource.type, "DELETE_COMPLETE", physical_id=resource.physical_id)
             return True
@@ -402,3 +448,12 @@ def _key(resource: ResourceState) -> str:
 def _policies(declared: dict[str, Any]) -> tuple[str, str]:
     """(DeletionPolicy, UpdateReplacePolicy) of a declared resource."""
     return declared.get("DeletionPolicy", "Delete"), declared.get("UpdateReplacePolicy", "Delete")
+
+
+def _folder(template: Any, template_dir: Path | str | None) -> str | None:
+    """Where nested templates are: as given, else the folder of a template file."""
+    if template_dir is not None:
+        return str(template_dir)
+    if isinstance(template, Path):
+        return str(template.parent)
+    return None

@@ -8,13 +8,20 @@ from typing import Any
 
 import pytest
 
-from finspace_local.cdk_app import asset_dir, synth
+from finspace_local.cdk_app import STACK_NAME, asset_dir, synth, templates_by_stack
 from tests.conftest import ENVIRONMENT_ID
-from tests.functional.stack_harness import StackHarness
+from tests.functional.stack_harness import STACK, StackHarness
 
 
 def synth_users(out: Path, emails: str) -> dict[str, Any]:
-    return synth(out, {"environmentId": ENVIRONMENT_ID, "userEmails": emails})
+    """A users file with these emails (the first a SUPER_USER), synthesized with the CDK CLI."""
+    lines = [f"environment: {ENVIRONMENT_ID}", "defaults: {type: APP_USER}", "users:"]
+    for index, email in enumerate(emails.split(",")):
+        lines.append(f"  - {{email: {email}{', type: SUPER_USER' if index == 0 else ''}}}")
+    out.mkdir(parents=True)
+    users_file = out.parent / f"{out.name}.users.yaml"
+    users_file.write_text("\n".join(lines) + "\n")
+    return synth(out, {"usersFile": str(users_file)})
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +36,8 @@ def test_cli_synth_offline_declares_users_and_a_bundled_provider(
     synthesized: tuple[Path, dict[str, Any], dict[str, Any]],
 ) -> None:
     out, template, _ = synthesized
-    users = [r for r in template["Resources"].values() if r["Type"] == "Custom::FinSpaceUser"]
+    users = [r for body in templates_by_stack(out, STACK_NAME, template).values()
+             for r in body["Resources"].values() if r["Type"] == "Custom::FinSpaceUser"]
     bundle = asset_dir(out, template)
 
     assert sorted(u["Properties"]["EmailAddress"] for u in users) == ["ada@example.com", "bob@example.com"]
@@ -46,8 +54,8 @@ def test_synthesized_app_deploys_updates_and_deletes_with_the_bundled_handler(
     out, first, second = synthesized
     harness = StackHarness(tmp_path, code_dir=asset_dir(out, first))
     try:
-        created = harness.deploy(first)
-        updated = harness.deploy(second)
+        created = harness.driver.deploy(STACK, first, template_dir=out)
+        updated = harness.driver.deploy(STACK, second, template_dir=out.parent / "two")
         deleted = harness.delete()
         users = harness.users()
     finally:

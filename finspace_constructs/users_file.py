@@ -1,0 +1,240 @@
+"""The GitOps users file (``users.yaml``): its format, and loading it with precise errors.
+
+The pydantic models below are the single definition of the format: the JSON Schema
+(``users.schema.json``) is generated from them and the README's reference is checked
+against them. Field values are validated with the handler's own limits
+(:func:`lambda_handler.properties.value_problem`). Errors name the file, the line and
+the field, and never echo an email address or a name.
+
+Shape (one environment; or ``environments:`` as a list of ``{id, defaults, users}``)::
+
+    defaults: {type: APP_USER}
+    environment: abcdefghijklmnopqrstuv
+    users:
+      - email: ada@example.com
+        type: SUPER_USER
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+
+from lambda_handler.properties import value_problem
+
+from .enums import ApiAccess, UserType
+
+__all__ = ["Environment", "ResolvedUser", "UserDefaults", "UserEntry", "UsersFile", "UsersFileError", "load_users"]
+
+RemovalPolicyName = Literal["destroy", "retain"]
+_CONTRACT_NAMES = {"email": "EmailAddress", "first_name": "FirstName", "last_name": "LastName",
+                   "api_access_principal_arn": "ApiAccessPrincipalArn"}
+
+
+class UsersFileError(ValueError):
+    """Every problem of a users file, one per line: ``file:line: field: problem``."""
+
+
+def _checked(field: str, value: str | None) -> str | None:
+    problem = None if value is None else value_problem(_CONTRACT_NAMES[field], value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class UserDefaults(BaseModel):
+    """Settings shared by users; a user's own value wins, then its environment's defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: UserType | None = Field(None, description="SUPER_USER or APP_USER")
+    api_access: ApiAccess | None = Field(None, description="ENABLED or DISABLED (default: ENABLED with a principal)")
+    api_access_principal_arn: str | None = Field(None, description="IAM role ARN that acts as the user in the APIs")
+    enabled: StrictBool | None = Field(None, description="the user's FinSpace status (default: true)")
+    adopt_existing: StrictBool | None = Field(None, description="take over an ENABLED user with this email")
+    removal_policy: RemovalPolicyName | None = Field(
+        None, description="destroy (default): disable the user when removed; retain: leave it enabled")
+
+    @field_validator("api_access_principal_arn")
+    @classmethod
+    def _arn(cls, value: str | None) -> str | None:
+        return _checked("api_access_principal_arn", value)
+
+
+class UserEntry(UserDefaults):
+    """One FinSpace user."""
+
+    email: str = Field(description="the user's identity; a change replaces the user")
+    first_name: str | None = Field(None, description="1-50 characters")
+    last_name: str | None = Field(None, description="1-50 characters")
+
+    @field_validator("email", "first_name", "last_name")
+    @classmethod
+    def _personal(cls, value: str | None, info: Any) -> str | None:
+        return _checked(info.field_name, value)
+
+
+class Environment(BaseModel):
+    """A FinSpace environment and its users."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=26, description="the FinSpace environment id")]
+    defaults: UserDefaults = Field(default=UserDefaults(), description="defaults for this environment")
+    users: list[UserEntry] = Field(default_factory=list, description="the users of this environment")
+
+
+class UsersFile(BaseModel):
+    """The whole file: ``environment`` + ``users``, or ``environments``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    defaults: UserDefaults = Field(default=UserDefaults(), description="defaults for every user")
+    environment: str | None = Field(None, description="the environment id, when the file has one environment")
+    users: list[UserEntry] | None = Field(None, description="the users, with 'environment'")
+    environments: list[Environment] | None = Field(None, description="several environments, each with its users")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> UsersFile:
+        if (self.environments is None) == (self.environment is None):
+            raise ValueError("declare either 'environment' with 'users', or 'environments'")
+        if self.environments is not None and self.users is not None:
+            raise ValueError("'users' goes inside each entry of 'environments'")
+        return self
+
+    def all_environments(self) -> list[Environment]:
+        if self.environments is not None:
+            return self.environments
+        return [Environment(id=str(self.environment), users=self.users or [])]
+
+
+@dataclass(frozen=True)
+class ResolvedUser:
+    """A user with every default applied: what the construct receives."""
+
+    environment_id: str
+    email: str
+    type: UserType
+    first_name: str | None
+    last_name: str | None
+    api_access: ApiAccess | None
+    api_access_principal_arn: str | None
+    enabled: bool
+    adopt_existing: bool
+    removal_policy: RemovalPolicyName
+
+
+def load_users(path: Path) -> list[ResolvedUser]:
+    """Load, validate and resolve ``path``; :class:`UsersFileError` lists every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsersFileError(f"{path}: cannot read the users file ({error.strerror})") from error
+    lines = _LineIndex(path, text)
+    try:
+        parsed = UsersFile.model_validate(lines.data)
+    except ValidationError as error:
+        raise UsersFileError("\n".join(lines.describe(e["loc"], _message(e)) for e in error.errors())) from None
+    problems: list[str] = []
+    resolved = _resolve(parsed, lines, problems)
+    if problems:
+        raise UsersFileError("\n".join(problems))
+    return resolved
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key: remove it or fix its spelling"
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] in ("enum", "literal_error"):
+        return f"must be {error['ctx']['expected']}"
+    if error["type"] == "bool_type":
+        return "must be true or false"
+    return str(error["msg"]).lower()
+
+
+def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -> list[ResolvedUser]:
+    resolved: list[ResolvedUser] = []
+    several = parsed.environments is not None
+    seen: dict[tuple[str, str], int] = {}
+    for env_index, environment in enumerate(parsed.all_environments()):
+        for user_index, user in enumerate(environment.users):
+            loc: tuple[Any, ...] = ("environments", env_index, "users", user_index) if several else \
+                ("users", user_index)
+            merged = {**_set(parsed.defaults), **_set(environment.defaults), **_set(user)}
+            key = (environment.id, user.email.lower())
+            if key in seen:
+                problems.append(lines.describe((*loc, "email"), f"duplicates the email at line {seen[key]}; "
+                                                                "declare each user once per environment"))
+                continue
+            seen[key] = lines.line_of((*loc, "email"))
+            if "type" not in merged:
+                problems.append(lines.describe((*loc, "type"), "is required (here or in defaults)"))
+                continue
+            resolved.append(ResolvedUser(
+                environment_id=environment.id, email=user.email, type=merged["type"],
+                first_name=merged.get("first_name"), last_name=merged.get("last_name"),
+                api_access=merged.get("api_access"), api_access_principal_arn=merged.get("api_access_principal_arn"),
+                enabled=merged.get("enabled", True), adopt_existing=merged.get("adopt_existing", False),
+                removal_policy=merged.get("removal_policy", "destroy"),
+            ))
+    return resolved
+
+
+def _set(model: BaseModel) -> dict[str, Any]:
+    return {k: v for k, v in model.model_dump(exclude_none=True).items() if k not in ("users", "defaults", "id")}
+
+
+class _LineIndex:
+    """The YAML document with the line of every key and item, and duplicate keys found."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self._lines: dict[tuple[Any, ...], int] = {}
+        self._duplicates: list[str] = []
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = f"{mark.line + 1}" if mark else "?"
+            raise UsersFileError(f"{path}:{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
+        if node is not None:
+            self._walk(node, ())
+        if self._duplicates:
+            raise UsersFileError("\n".join(self._duplicates))
+        if not isinstance(self.data, dict):
+            raise UsersFileError(f"{path}:1: the file must be a mapping with 'environment' or 'environments'")
+
+    def _walk(self, node: yaml.Node, loc: tuple[Any, ...]) -> None:
+        self._lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    self._duplicates.append(self.describe((*loc, key), "is declared twice in the same mapping",
+                                                          key_node.start_mark.line + 1))
+                seen.add(key)
+                self._lines[(*loc, key)] = key_node.start_mark.line + 1
+                self._walk(value_node, (*loc, key))
+                self._lines[(*loc, key)] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, (*loc, index))
+
+    def line_of(self, loc: tuple[Any, ...]) -> int:
+        while loc and loc not in self._lines:
+            loc = loc[:-1]
+        return self._lines.get(loc, 1)
+
+    def describe(self, loc: tuple[Any, ...], problem: str, line: int | None = None) -> str:
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(file)"
+        return f"{self.path}:{line or self.line_of(loc)}: {field}: {problem}"

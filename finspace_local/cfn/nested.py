@@ -1,0 +1,86 @@
+"""Nested stacks (``AWS::CloudFormation::Stack``) with the child templates CDK writes to ``cdk.out``.
+
+A child runs as a stack of its own (named ``<parent>-<logical id>``) through the same
+driver; its outputs become the parent's ``Fn::GetAtt [Child, Outputs.Name]``. The
+child template is found through the resource's ``aws:asset:path`` metadata, relative
+to the folder of the parent template.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .state import ResourceState
+
+if TYPE_CHECKING:
+    from .engine import Driver, StackResult, _Run
+
+__all__ = ["STACK_TYPE", "NestedStacks", "outputs_as_attributes"]
+
+STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+class NestedStacks:
+    """Create, update, roll back and delete child stacks for a :class:`Driver`."""
+
+    def __init__(self, driver: Driver) -> None:
+        self._driver = driver
+
+    @staticmethod
+    def child_name(run: _Run, logical_id: str) -> str:
+        return f"{run.stack.name}-{logical_id}"
+
+    def _template(self, run: _Run, declared: dict[str, Any]) -> dict[str, Any]:
+        asset = declared.get("Metadata", {}).get("aws:asset:path")
+        if run.template_dir is None or asset is None:
+            raise KeyError("a nested stack needs its template file (aws:asset:path) next to the parent template")
+        body: dict[str, Any] = json.loads((Path(run.template_dir) / str(asset)).read_text())
+        return body
+
+    def create(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> StackResult:
+        name = self.child_name(run, state.logical_id)
+        result = self._driver.create_stack(name, self._template(run, declared), _parameters(state),
+                                           template_dir=run.template_dir)
+        if result.status == "ROLLBACK_COMPLETE":
+            self._driver.store.remove(name)  # it cleaned up after itself
+        return result
+
+    def update(self, run: _Run, current: ResourceState, properties: dict[str, Any],
+               declared: dict[str, Any]) -> StackResult:
+        name = self.child_name(run, current.logical_id)
+        child = self._driver.store.load(name)
+        if child is not None:
+            with run.lock:
+                run.nested_previous[current.logical_id] = (copy.deepcopy(child.template), dict(child.parameters))
+        return self._driver.update_stack(name, self._template(run, declared), _parameters_of(properties),
+                                         template_dir=run.template_dir)
+
+    def roll_back(self, run: _Run, logical_id: str) -> bool:
+        """Return a child whose update succeeded to its previous template and parameters."""
+        name = self.child_name(run, logical_id)
+        child = self._driver.store.load(name)
+        if logical_id not in run.nested_previous or child is None or child.status != "UPDATE_COMPLETE":
+            return True  # a failed child update already rolled itself back
+        template, parameters = run.nested_previous[logical_id]
+        return self._driver.update_stack(name, template, parameters, template_dir=run.template_dir).ok
+
+    def delete(self, run: _Run, resource: ResourceState) -> bool:
+        name = self.child_name(run, resource.logical_id)
+        if self._driver.store.load(name) is None:
+            return True
+        return self._driver.delete_stack(name).status == "DELETE_COMPLETE"
+
+
+def _parameters(state: ResourceState) -> dict[str, str]:
+    return _parameters_of(state.properties)
+
+
+def _parameters_of(properties: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in properties.get("Parameters", {}).items()}
+
+
+def outputs_as_attributes(result: StackResult) -> dict[str, Any]:
+    return {f"Outputs.{name}": value for name, value in result.stack.outputs.items()}

@@ -1,0 +1,111 @@
+"""The users file: one definition, resolved defaults, and errors with file, line and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from finspace_constructs.enums import ApiAccess, UserType
+from finspace_constructs.users_file import UsersFileError, load_users
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "users.yaml"
+    path.write_text(text)
+    return path
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(UsersFileError) as exc:
+        load_users(write(tmp_path, text))
+    return str(exc.value).splitlines()
+
+
+def test_the_repository_users_file_loads() -> None:
+    users = load_users(REPO / "users.yaml")
+
+    assert len(users) >= 3
+    assert {u.environment_id for u in users} == {"finspace-local"}
+
+
+def test_defaults_apply_file_then_environment_then_user(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+defaults: {type: APP_USER, enabled: false, removal_policy: retain}
+environments:
+  - id: env-a
+    defaults: {enabled: true}
+    users:
+      - {email: a@example.com}
+      - {email: b@example.com, type: SUPER_USER, enabled: false}
+  - id: env-b
+    users:
+      - {email: a@example.com, api_access_principal_arn: "arn:aws:iam::123456789012:role/r"}
+""")
+
+    a, b, c = load_users(path)
+
+    assert (a.environment_id, a.type, a.enabled, a.removal_policy) == ("env-a", UserType.APP_USER, True, "retain")
+    assert (b.type, b.enabled) == (UserType.SUPER_USER, False)
+    assert (c.environment_id, c.enabled, c.api_access) == ("env-b", False, None)
+    assert c.api_access_principal_arn == "arn:aws:iam::123456789012:role/r"
+
+
+def test_api_access_value_is_an_enum(tmp_path: Path) -> None:
+    (user,) = load_users(write(tmp_path, "environment: e\nusers:\n  - {email: a@example.com, type: APP_USER, "
+                                         "api_access: ENABLED}\n"))
+
+    assert user.api_access is ApiAccess.ENABLED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("environment: e\nusers:\n  - email: a@example.com\n    type: APP_USER\n    colour: red\n",
+         "users.yaml:5: users[0].colour: unknown key: remove it or fix its spelling"),
+        ("environment: e\nusers:\n  - email: nobody\n    type: APP_USER\n",
+         "users.yaml:3: users[0].email: is not a valid email address: use a name, an @ and a domain with a dot"),
+        ("environment: e\nusers:\n  - email: a@example.com\n    type: ROOT\n",
+         "users.yaml:4: users[0].type: must be 'SUPER_USER' or 'APP_USER'"),
+        ("environment: e\nusers:\n  - email: a@example.com\n    type: APP_USER\n    enabled: maybe\n",
+         "users.yaml:5: users[0].enabled: must be true or false"),
+        ("environment: e\nusers:\n  - email: a@example.com\n",
+         "users.yaml:3: users[0].type: is required (here or in defaults)"),
+        ("environment: e\nusers:\n  - {email: a@example.com, type: APP_USER}\n"
+         "  - {email: A@Example.com, type: APP_USER}\n",
+         "users.yaml:4: users[1].email: duplicates the email at line 3; declare each user once per environment"),
+        ("environment: e\nenvironment: f\nusers: []\n",
+         "users.yaml:2: environment: is declared twice in the same mapping"),
+        ("users: []\n", "users.yaml:1: (file): declare either 'environment' with 'users', or 'environments'"),
+        ("environment: e\nusers:\n  - email: a@example.com\n    type: APP_USER\n    first_name: '  '\n",
+         "users.yaml:5: users[0].first_name: must contain a non-blank character"),
+        ("environment: e\nusers:\n  - email: a@example.com\n    type: APP_USER\n    api_access_principal_arn: bob\n",
+         "users.yaml:5: users[0].api_access_principal_arn: is shorter than 20 characters"),
+        ("environment: e\nusers: [\n", "users.yaml:3: not valid YAML"),
+        ("- just a list\n", "users.yaml:1: the file must be a mapping with 'environment' or 'environments'"),
+    ],
+)
+def test_each_problem_names_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    errors = errors_of(tmp_path, text)
+
+    assert any(line.endswith(expected) or expected in line for line in errors), errors
+    assert all(line.startswith(str(tmp_path)) for line in errors)
+
+
+def test_every_problem_is_listed_and_no_personal_value_is_echoed(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, "environment: e\nusers:\n  - {email: jane.private, type: ROOT}\n"
+                                 "  - {email: a@example.com, type: APP_USER, last_name: ''}\n")
+
+    assert len(errors) == 3
+    assert not any("jane.private" in line for line in errors)
+
+
+def test_schema_and_readme_reference_are_generated_from_the_models() -> None:
+    check = subprocess.run([sys.executable, "scripts/users_reference.py", "--check"], cwd=REPO,
+                           capture_output=True, text=True, check=False)
+
+    assert check.returncode == 0, check.stderr
