@@ -107,11 +107,20 @@ _PROP_NAMES = {
 _PERSONAL = frozenset({"EmailAddress", "FirstName", "LastName"})
 
 
+_TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a string, not a secret
+
+
+def _is_token(value: str) -> bool:
+    """Token.is_unresolved, asked only when the string carries CDK's token marker: a plain
+    literal cannot be a token, and one jsii call per property would triple synthesis time."""
+    return _TOKEN_MARKER in value and Token.is_unresolved(value)
+
+
 def _validate(construct_id: str, properties: dict[str, str]) -> None:
     """Literal values checked against the handler's own limits; tokens are left to deploy time."""
     problems = []
     for name, value in properties.items():
-        if Token.is_unresolved(value):
+        if _is_token(value):
             continue
         problem = value_problem(name, value)
         if problem:
