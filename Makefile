@@ -11,7 +11,7 @@ OLDEST_DIR := $(VENV)/oldest-botocore
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: docs help setup test lint unit model lock bench demo demo-diff demo-destroy synth diff clean
+.PHONY: deploy docs help setup test lint unit model lock bench demo demo-diff demo-destroy synth diff clean
 
 help:
 	@echo "make demo   - deploy users.yaml to the local FinSpace emulator (sets everything up)"
@@ -69,6 +69,10 @@ synth: setup
 
 diff: setup
 	$(CDK) diff --no-notices -c usersFile=$(USERS_FILE)
+
+# Real AWS: needs credentials (the CI workflow assumes a role through OIDC) and a bootstrapped account.
+deploy: setup
+	$(CDK) deploy --all --no-notices --require-approval never -c usersFile=$(USERS_FILE)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
