@@ -9,18 +9,15 @@ Synthesis is offline and needs no AWS credentials.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-# Node 20 is what this machine has; jsii's end-of-life banner would drown the output.
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
+# isort: off
+from finspace_constructs.users_app import FinSpaceUserProviderStack, FinSpaceUsersStack  # first: quiets jsii
+from finspace_constructs.users_file import UsersFileError, load_users
 import aws_cdk as cdk
 
-from finspace_constructs.users_app import FinSpaceUserProviderStack, FinSpaceUsersStack
-from finspace_constructs.users_file import UsersFileError, load_users
+# isort: on
 
 DEFAULT_USERS_FILE = "users.yaml"
 

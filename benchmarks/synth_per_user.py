@@ -7,19 +7,18 @@ bare CustomResource of the same count, measured side by side in one run (a bench
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-import aws_cdk as cdk
-
-from finspace_constructs.enums import UserType
+# isort: off
+from finspace_constructs.enums import UserType  # first: quiets jsii before aws_cdk starts it
 from finspace_constructs.users_app import FinSpaceUsersStack, bucket_of
 from finspace_constructs.users_file import ResolvedUser
+import aws_cdk as cdk
+
+# isort: on
 
 
 def finspace_users(app: cdk.App, count: int) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
-# Before anything starts jsii: Node 20 is this machine's, and its banners are noise.
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.config import Config
 
+import finspace_constructs  # noqa: F401 - first, so that jsii starts quietly
 from finspace_local import Emulator, EmulatorSettings
 from finspace_local.state import BackendSettings
 from lambda_handler.client import new_finspace_client
