@@ -36,7 +36,6 @@ from .tls import LocalCA
 __all__ = ["main"]
 
 ENVIRONMENTS = frozenset({"finspace-local", "finspace-local-2"})
-READ_ONLY = frozenset({"GetUser", "ListUsers", "GetProgrammaticAccessCredentials"})
 STATUS_STYLES = {"COMPLETE": "green", "FAILED": "red", "IN_PROGRESS": "yellow", "SKIPPED": "dim"}
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -97,9 +96,8 @@ class Session:
 
     def mutating_calls(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for call in self.emulator.calls_of():
-            if call.operation not in READ_ONLY and call.error is None:
-                counts[call.operation] = counts.get(call.operation, 0) + 1
+        for call in self.emulator.mutating_calls():
+            counts[call.operation] = counts.get(call.operation, 0) + 1
         return counts
 
 

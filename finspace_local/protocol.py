@@ -20,7 +20,7 @@ from lambda_handler.api_model import service_model_dict
 
 from .exceptions import ApiError, validation_error
 
-__all__ = ["Answer", "Route", "find_route", "parse_input", "render_output", "service_model"]
+__all__ = ["Answer", "Route", "find_route", "parse_input", "read_only_operations", "render_output", "service_model"]
 
 _LABEL = re.compile(r"\{(\w+)(\+?)\}")
 
@@ -59,6 +59,13 @@ def _routes() -> tuple[Route, ...]:
         regex = _LABEL.sub(lambda m: f"(?P<{m[1]}>{'.+' if m[2] else '[^/]+'})", uri)
         routes.append(Route(operation.http["method"], re.compile(f"{regex}/?"), operation))
     return tuple(routes)
+
+
+@cache
+def read_only_operations() -> frozenset[str]:
+    """Operations that change nothing: the model's GET routes."""
+    model = service_model()
+    return frozenset(n for n in model.operation_names if model.operation_model(n).http["method"] == "GET")
 
 
 def find_route(method: str, path: str) -> tuple[OperationModel, dict[str, str]] | None:

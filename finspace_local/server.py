@@ -23,7 +23,7 @@ from .auth import SignedRequest, parse_authorization, verify_signature
 from .exceptions import ApiError
 from .faults import Faults, FaultSettings
 from .loopback import LoopbackServer, QuietHandler
-from .protocol import Answer, find_route, parse_input, render_output
+from .protocol import Answer, find_route, parse_input, read_only_operations, render_output
 from .state import Backend, BackendSettings
 from .tls import LocalCA
 from .validation import validate_input
@@ -212,6 +212,11 @@ class Emulator:
         """The recorded calls of these operations (all calls when none are named)."""
         with self._calls_lock:
             return [c for c in self.calls if not operations or c.operation in operations]
+
+    def mutating_calls(self) -> list[CallRecord]:
+        """The recorded calls that succeeded and can change state (not the model's GET routes)."""
+        reads = read_only_operations()
+        return [c for c in self.calls_of() if c.operation not in reads and c.error is None]
 
     def clear_calls(self) -> None:
         with self._calls_lock:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .errors import AdoptionRequiredError, ApiCallError, DeadlineError, ProviderError, StaleRequestError
 from .ids import is_placeholder
+from .memberships import sync_memberships
 from .properties import UserProperties
 from .users import CREATING, DISABLED, ENABLED, Users, changed_fields
 
@@ -32,7 +33,14 @@ class Outcome:
 
 
 def create(users: Users, props: UserProperties) -> Outcome:
-    """CreateUser (idempotent per request); reclaim a DISABLED user or adopt an ENABLED one."""
+    """CreateUser (idempotent per request); reclaim a DISABLED user or adopt an ENABLED one;
+    then make it a member of its declared permission groups."""
+    outcome = _create_user(users, props)
+    sync_memberships(users, outcome.user_id, props.permission_group_ids, previously=())
+    return outcome
+
+
+def _create_user(users: Users, props: UserProperties) -> Outcome:
     try:
         user_id = users.create(props, step="create")
     except ApiCallError as error:
@@ -66,8 +74,10 @@ def _take_over(users: Users, props: UserProperties, conflict: ApiCallError) -> O
     return _apply_enabled(users, user_id, users.wait_while_creating(user_id, status), props)
 
 
-def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str]) -> Outcome:
-    """Change only what differs; a new identity (email or environment) is a replacement."""
+def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str],
+           old_groups: tuple[str, ...] = ()) -> Outcome:
+    """Change only what differs; a new identity (email or environment) is a replacement.
+    ``old_groups``: the permission groups the previous declaration had."""
     if is_placeholder(physical_id) or old_identity != new.identity:
         logger.info("Replacement: the user's identity changed; creating or reclaiming the new user")
         return _replace(users, new)
@@ -77,7 +87,8 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     status = users.wait_while_creating(physical_id, str(actual["status"]))
     outcome = _apply_enabled(users, physical_id, status, new)
     if not changes and outcome.status == status:
-        logger.info("User %s already matches the declaration; no change made", physical_id)
+        logger.info("User %s fields and status already match the declaration", physical_id)
+    sync_memberships(users, physical_id, new.permission_group_ids, previously=old_groups)
     return outcome
 
 

@@ -23,8 +23,11 @@ __all__ = [
     "FIELDS",
     "FieldSpec",
     "UserProperties",
+    "collect",
+    "declared_groups_of",
     "field_problem",
     "identity_of",
+    "join_problems",
     "parse_properties",
     "personal_values_of",
     "value_problem",
@@ -41,11 +44,12 @@ class FieldSpec:
     """One property of the contract. ``shape`` names the model shape holding its limits."""
 
     name: str
-    shape: str | None
+    shape: str | None  # None: a boolean ("true"/"false")
     required: bool = False
     sensitive: bool = False
     pattern_hint: str = ""
-    default: str | None = None
+    default: Any = None
+    is_list: bool = False  # a list of values of ``shape``
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -60,8 +64,8 @@ FIELDS: tuple[FieldSpec, ...] = (
               pattern_hint="must be an IAM role ARN like arn:aws:iam::123456789012:role/Name"),
     FieldSpec("Enabled", None, default="true"),
     FieldSpec("AdoptExisting", None, default="false"),
+    FieldSpec("PermissionGroupIds", "PermissionGroupId", default=(), is_list=True),
 )
-_BY_NAME = {spec.name: spec for spec in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class UserProperties:
     api_access_principal_arn: str | None = None
     enabled: bool = True
     adopt_existing: bool = False
+    permission_group_ids: tuple[str, ...] = ()
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -84,10 +89,20 @@ class UserProperties:
         return self.environment_id, self.email_address.lower()
 
 
-def value_problem(name: str, value: Any) -> str | None:
+def value_problem(name: str, value: Any, fields: tuple[FieldSpec, ...] = FIELDS) -> str | None:
     """What is wrong with ``value`` for property ``name``, as a predicate ("is longer than
     50 characters"), never echoing the value; ``None`` when it is fine."""
-    spec = _BY_NAME[name]
+    spec = next(s for s in fields if s.name == name)
+    if spec.is_list:
+        if not isinstance(value, list | tuple):
+            return f"must be a list, not a {type(value).__name__}"
+        problems = (_scalar_problem(spec, item) for item in value)
+        return next((f"has an item that {p.removeprefix('is ')}" if p.startswith("is ") else f"items {p}"
+                     for p in problems if p), None)
+    return _scalar_problem(spec, value)
+
+
+def _scalar_problem(spec: FieldSpec, value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, not a {type(value).__name__}"
     if spec.shape is None:
@@ -98,10 +113,26 @@ def value_problem(name: str, value: Any) -> str | None:
     return problem
 
 
-def field_problem(name: str, value: Any) -> str | None:
+def field_problem(name: str, value: Any, fields: tuple[FieldSpec, ...] = FIELDS) -> str | None:
     """:func:`value_problem` with the property's name in front."""
-    problem = value_problem(name, value)
+    problem = value_problem(name, value, fields)
     return None if problem is None else f"{name} {problem}"
+
+
+def collect(raw: Mapping[str, Any], fields: tuple[FieldSpec, ...]) -> tuple[dict[str, Any], list[str]]:
+    """Every field's value (defaults applied) and every problem: unknown, missing, invalid."""
+    names = {spec.name for spec in fields}
+    problems = [f"Unknown property {name}: remove it or fix its spelling"
+                for name in sorted(raw) if name not in names and name not in CLOUDFORMATION_PROPERTIES]
+    for spec in fields:
+        if spec.name not in raw:
+            if spec.required:
+                problems.append(f"{spec.name} is required: declare it")
+            continue
+        problem = field_problem(spec.name, raw[spec.name], fields)
+        if problem:
+            problems.append(problem)
+    return {spec.name: raw.get(spec.name, spec.default) for spec in fields}, problems
 
 
 def identity_of(raw: Mapping[str, Any]) -> tuple[str, str]:
@@ -109,28 +140,24 @@ def identity_of(raw: Mapping[str, Any]) -> tuple[str, str]:
     return str(raw.get("EnvironmentId", "")), str(raw.get("EmailAddress", "")).lower()
 
 
-def personal_values_of(raw: Mapping[str, Any]) -> tuple[str, ...]:
+def declared_groups_of(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The PermissionGroupIds of raw (old) properties, even ones that no longer validate."""
+    groups = raw.get("PermissionGroupIds", [])
+    return tuple(str(g) for g in groups) if isinstance(groups, list) else ()
+
+
+def personal_values_of(raw: Mapping[str, Any], fields: tuple[FieldSpec, ...] = FIELDS) -> tuple[str, ...]:
     """The declared personal values (valid or not), to keep them out of reasons and logs."""
-    return tuple(str(raw[s.name]) for s in FIELDS if s.sensitive and isinstance(raw.get(s.name), str))
+    return tuple(str(raw[s.name]) for s in fields if s.sensitive and isinstance(raw.get(s.name), str))
 
 
 def parse_properties(raw: Mapping[str, Any]) -> UserProperties:
     """Validate ``ResourceProperties`` and build the typed value; PropertyError lists every problem."""
-    problems = [f"Unknown property {name}: remove it or fix its spelling"
-                for name in sorted(raw) if name not in _BY_NAME and name not in CLOUDFORMATION_PROPERTIES]
-    for spec in FIELDS:
-        if spec.name not in raw:
-            if spec.required:
-                problems.append(f"{spec.name} is required: declare it")
-            continue
-        problem = field_problem(spec.name, raw[spec.name])
-        if problem:
-            problems.append(problem)
-    values = {spec.name: raw.get(spec.name, spec.default) for spec in FIELDS}
+    values, problems = collect(raw, FIELDS)
     if values["ApiAccessPrincipalArn"] is not None and values["ApiAccess"] != API_ACCESS_ENABLED:
         problems.append("ApiAccessPrincipalArn needs ApiAccess: ENABLED; set ApiAccess or remove the ARN")
     if problems:
-        raise PropertyError(_join(problems))
+        raise PropertyError(join_problems(problems))
     return UserProperties(
         environment_id=values["EnvironmentId"],
         email_address=values["EmailAddress"],
@@ -141,10 +168,11 @@ def parse_properties(raw: Mapping[str, Any]) -> UserProperties:
         api_access_principal_arn=values["ApiAccessPrincipalArn"],
         enabled=BOOLEAN_VALUES[values["Enabled"]],
         adopt_existing=BOOLEAN_VALUES[values["AdoptExisting"]],
+        permission_group_ids=tuple(dict.fromkeys(values["PermissionGroupIds"])),
     )
 
 
-def _join(problems: list[str], limit: int = 250) -> str:
+def join_problems(problems: list[str], limit: int = 250) -> str:
     """'Invalid properties: a; b (+N more)', kept under ``limit`` characters."""
     text = "Invalid properties: "
     for index, problem in enumerate(problems):

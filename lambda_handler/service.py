@@ -16,7 +16,7 @@ from .deadline import Deadline
 from .errors import PropertyError
 from .ids import RequestIdentity, is_placeholder
 from .lifecycle import Outcome
-from .properties import field_problem, identity_of, parse_properties
+from .properties import declared_groups_of, field_problem, identity_of, parse_properties
 from .users import Users
 
 if TYPE_CHECKING:
@@ -51,8 +51,8 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
     users = Users(clients(props.environment_id), request, deadline, sleep, on_owned)
     if request_type == "Create":
         return lifecycle.create(users, props)
-    old_identity = identity_of(event.get("OldResourceProperties", {}))
-    return lifecycle.update(users, props, event["PhysicalResourceId"], old_identity)
+    old = event.get("OldResourceProperties", {})
+    return lifecycle.update(users, props, event["PhysicalResourceId"], identity_of(old), declared_groups_of(old))
 
 
 def _delete(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,

@@ -58,8 +58,7 @@ class StackHarness:
         return {row["emailAddress"].lower(): row for row in rows}
 
     def mutating_calls(self) -> list[str]:
-        reads = {"GetUser", "ListUsers", "GetProgrammaticAccessCredentials"}
-        return [c.operation for c in self.emulator.calls_of() if c.operation not in reads]
+        return [c.operation for c in self.emulator.mutating_calls()]
 
     def close(self) -> None:
         self.function.close()

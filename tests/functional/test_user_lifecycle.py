@@ -96,7 +96,8 @@ def test_create_fails_clearly_on_an_enabled_email_and_rolls_back_without_touchin
                       "to manage it from this stack, or declare another email")
     deletes = [r for r in stack.driver.requests if r["RequestType"] == "Delete"]
     assert deletes[0]["PhysicalResourceId"].startswith(PLACEHOLDER_PREFIX)
-    assert stack.mutating_calls() == ["CreateUser"]
+    assert [c.error for c in stack.emulator.calls_of("CreateUser")] == ["ConflictException"]
+    assert stack.mutating_calls() == []  # no update, no enable/disable of that user
     untouched = stack.users()["eve@example.com"]
     assert (untouched["status"], untouched["type"], untouched["firstName"]) == ("ENABLED", "APP_USER", "Eve")
 

@@ -1,0 +1,70 @@
+"""A user's permission-group memberships: associate and disassociate only the declared difference,
+then wait, bounded, for FinSpace's asynchronous membership status to settle."""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import ApiCallError, DeadlineError, PropertyError
+from .users import Users
+
+__all__ = ["sync_memberships"]
+
+logger = logging.getLogger(__name__)
+
+MEMBERSHIP_WAIT_S = 60.0
+ADDED, ADDING, REMOVING = "ADDITION_SUCCESS", "ADDITION_IN_PROGRESS", "REMOVAL_IN_PROGRESS"
+
+
+def sync_memberships(users: Users, user_id: str, declared: tuple[str, ...], previously: tuple[str, ...]) -> None:
+    """Make ``user_id`` a member of every declared group; remove it from groups that the previous
+    declaration had and this one drops. Memberships made outside the stack are left alone."""
+    if not declared and not previously:
+        return  # nothing declared now or before: not even a look-up
+    current = users.memberships(user_id)
+    dropped = [g for g in previously if g not in declared and g in current and current[g] != REMOVING]
+    added = [g for g in declared if current.get(g) not in (ADDED, ADDING)]
+    for group_id in added:
+        _associate(users, user_id, group_id)
+    for group_id in dropped:
+        _disassociate(users, user_id, group_id)
+    if added or dropped:
+        logger.info("User %s: %d group(s) added, %d removed", user_id, len(added), len(dropped))
+        _wait_until_settled(users, user_id, set(declared), set(dropped))
+
+
+def _associate(users: Users, user_id: str, group_id: str) -> None:
+    try:
+        users.call("AssociateUserToPermissionGroup", users.client.associate_user_to_permission_group,
+                   permissionGroupId=group_id, userId=user_id, clientToken=users.token(f"add-{group_id}"))
+    except ApiCallError as error:
+        if error.code == "ResourceNotFoundException":
+            raise PropertyError(f"PermissionGroupIds: permission group {group_id} does not exist; create it "
+                                "or remove it from the declaration") from error
+        if error.code != "ConflictException":  # Conflict: already a member
+            raise
+
+
+def _disassociate(users: Users, user_id: str, group_id: str) -> None:
+    try:
+        users.call("DisassociateUserFromPermissionGroup", users.client.disassociate_user_from_permission_group,
+                   permissionGroupId=group_id, userId=user_id, clientToken=users.token(f"remove-{group_id}"))
+    except ApiCallError as error:
+        if error.code != "ResourceNotFoundException":  # gone already: nothing to remove
+            raise
+
+
+def _wait_until_settled(users: Users, user_id: str, declared: set[str], dropped: set[str]) -> None:
+    def pending() -> list[str]:
+        current = users.memberships(user_id)
+        return sorted(g for g in declared if current.get(g) != ADDED) + sorted(g for g in dropped if g in current)
+
+    waiting = pending()
+    for _ in users.polls(MEMBERSHIP_WAIT_S):
+        if not waiting:
+            return
+        waiting = pending()
+    if not waiting:
+        return
+    raise DeadlineError(f"Memberships of user {user_id} in {', '.join(waiting)} did not settle in time "
+                        "(still in progress in FinSpace); deploy again")
