@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ApiAccess", "UserType"]
+__all__ = ["ApiAccess", "ApplicationPermission", "UserType"]
 
 
 class UserType(StrEnum):
@@ -21,3 +21,15 @@ class ApiAccess(StrEnum):
 
     ENABLED = "ENABLED"
     DISABLED = "DISABLED"
+
+
+class ApplicationPermission(StrEnum):
+    """What a permission group's members may do in the FinSpace application."""
+
+    CREATE_DATASET = "CreateDataset"
+    MANAGE_CLUSTERS = "ManageClusters"
+    MANAGE_USERS_AND_GROUPS = "ManageUsersAndGroups"
+    MANAGE_ATTRIBUTE_SETS = "ManageAttributeSets"
+    VIEW_AUDIT_DATA = "ViewAuditData"
+    ACCESS_NOTEBOOKS = "AccessNotebooks"
+    GET_TEMPORARY_CREDENTIALS = "GetTemporaryCredentials"

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from aws_cdk import Annotations, CustomResource, Duration, RemovalPolicy, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from lambda_handler.properties import API_ACCESS_ENABLED, value_problem
+from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
 
 from .enums import ApiAccess, UserType
 from .provider import FinSpaceUserProvider
 
-__all__ = ["FinSpaceUser"]
+if TYPE_CHECKING:
+    from .permission_group import FinSpacePermissionGroup
+
+__all__ = ["SERVICE_TIMEOUT", "FinSpaceUser", "validate_literals"]
 
 RESOURCE_TYPE = "Custom::FinSpaceUser"
 # Well below CloudFormation's default hour; above the provider's 5-minute Lambda timeout.
@@ -35,6 +41,9 @@ class FinSpaceUser(Construct):
         (such a user makes the deployment fail with a message saying so).
     :param removal_policy: ``RETAIN`` keeps the user enabled when the resource leaves the stack;
         ``DESTROY`` disables it (FinSpace users cannot be deleted). Default: ``DESTROY``.
+    :param permission_groups: the groups (constructs or ids) the user belongs to; changes add and
+        remove only the difference; memberships made outside the stack are kept. Default: - none
+        (an APP_USER then gets a synthesis warning: it has no permissions).
     :param provider: the provider serving this resource. Default: - the stack's shared provider.
     """
 
@@ -53,13 +62,14 @@ class FinSpaceUser(Construct):
         enabled: bool = True,
         adopt_existing: bool = False,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        permission_groups: Sequence[FinSpacePermissionGroup | str] = (),
         provider: FinSpaceUserProvider | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         principal_arn = api_access_principal if isinstance(api_access_principal, str) or api_access_principal is None \
             else api_access_principal.role_arn
         access = api_access or (ApiAccess.ENABLED if principal_arn else ApiAccess.DISABLED)
-        declared: dict[str, str | None] = {
+        declared: dict[str, str | list[str] | None] = {
             "EnvironmentId": environment_id,
             "EmailAddress": email_address,
             "Type": UserType(type).value,
@@ -69,9 +79,20 @@ class FinSpaceUser(Construct):
             "ApiAccessPrincipalArn": principal_arn,
             "Enabled": "true" if enabled else "false",
             "AdoptExisting": "true" if adopt_existing else "false",
+            "PermissionGroupIds": [g if isinstance(g, str) else g.permission_group_id for g in permission_groups]
+            or None,
         }
         properties = {k: v for k, v in declared.items() if v is not None}
-        _validate(construct_id, properties)
+        validate_literals(f"FinSpaceUser {construct_id}", properties, FIELDS, _PROP_NAMES)
+        if (properties.get("ApiAccessPrincipalArn") is not None and properties["ApiAccess"] != API_ACCESS_ENABLED
+                and not _is_token(str(properties["ApiAccessPrincipalArn"]))):
+            raise ValueError(f"FinSpaceUser {construct_id}: api_access_principal needs api_access=ApiAccess.ENABLED;"
+                             " set it or drop the principal")
+        if UserType(type) is UserType.APP_USER and not permission_groups:
+            Annotations.of(self).add_warning_v2(
+                "finspace:appUserWithoutGroups",
+                "an APP_USER gets its permissions only from permission groups; pass permission_groups",
+            )
         if adopt_existing:
             Annotations.of(self).add_warning_v2(
                 "finspace:adoptExisting",
@@ -103,10 +124,8 @@ _PROP_NAMES = {
     "EnvironmentId": "environment_id", "EmailAddress": "email_address", "Type": "type",
     "FirstName": "first_name", "LastName": "last_name", "ApiAccess": "api_access",
     "ApiAccessPrincipalArn": "api_access_principal", "Enabled": "enabled", "AdoptExisting": "adopt_existing",
+    "PermissionGroupIds": "permission_groups",
 }
-_PERSONAL = frozenset({"EmailAddress", "FirstName", "LastName"})
-
-
 _TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a string, not a secret
 
 
@@ -116,18 +135,19 @@ def _is_token(value: str) -> bool:
     return _TOKEN_MARKER in value and Token.is_unresolved(value)
 
 
-def _validate(construct_id: str, properties: dict[str, str]) -> None:
-    """Literal values checked against the handler's own limits; tokens are left to deploy time."""
+def validate_literals(subject: str, properties: dict[str, Any], fields: tuple[FieldSpec, ...],
+                      prop_names: dict[str, str]) -> None:
+    """Literal values checked against the handler's own limits; tokens are left to deploy time.
+    Personal values are described, never shown."""
     problems = []
     for name, value in properties.items():
-        if _is_token(value):
+        values = value if isinstance(value, list) else [value]
+        if any(_is_token(str(v)) for v in values):
             continue
-        problem = value_problem(name, value)
+        problem = value_problem(name, value, fields)
         if problem:
-            shown = "" if name in _PERSONAL else f" (got {value!r})"
-            problems.append(f"{_PROP_NAMES[name]}{shown} {problem}")
-    arn = properties.get("ApiAccessPrincipalArn")
-    if arn is not None and properties["ApiAccess"] != API_ACCESS_ENABLED:
-        problems.append("api_access_principal needs api_access=ApiAccess.ENABLED; set it or drop the principal")
+            sensitive = next(f.sensitive for f in fields if f.name == name)
+            shown = "" if sensitive else f" (got {value!r})"
+            problems.append(f"{prop_names[name]}{shown} {problem}")
     if problems:
-        raise ValueError(f"FinSpaceUser {construct_id}: " + "; ".join(problems))
+        raise ValueError(f"{subject}: " + "; ".join(problems))

@@ -20,10 +20,10 @@ __all__ = [
     "AdoptionRequiredError",
     "ApiCallError",
     "DeadlineError",
+    "MissingResourceError",
     "PropertyError",
     "ProviderError",
     "StaleRequestError",
-    "UserMissingError",
     "api_error",
     "error_code",
 ]
@@ -41,8 +41,8 @@ class AdoptionRequiredError(ProviderError):
     """An ENABLED user already has the declared email, and AdoptExisting is not true."""
 
 
-class UserMissingError(ProviderError):
-    """The user this resource manages no longer exists in FinSpace."""
+class MissingResourceError(ProviderError):
+    """The FinSpace object this resource manages no longer exists."""
 
 
 class StaleRequestError(ProviderError):

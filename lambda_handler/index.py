@@ -23,6 +23,7 @@ from crhelper import CfnResource
 from lambda_handler.credentials import ProgrammaticCredentials
 from lambda_handler.deadline import Deadline
 from lambda_handler.errors import ProviderError
+from lambda_handler.permission_groups import GROUP_FIELDS
 from lambda_handler.properties import personal_values_of
 from lambda_handler.reasons import render_reason
 from lambda_handler.service import fallback_id, serve
@@ -57,19 +58,24 @@ def answer(event: dict[str, Any], context: Any) -> str:
     try:
         outcome = serve(event, Deadline.from_context(context), _credentials.client_for, on_owned=_own)
     except Exception as error:  # every failure becomes one clear, personal-data-free Reason
-        reason = render_reason(error, event["RequestId"], personal_values_of(event.get("ResourceProperties", {})))
+        reason = render_reason(error, event["RequestId"], _personal_values(event))
         if not isinstance(error, ProviderError):  # a bug: name it for the operator, without the message
             logger.error("Unexpected %s at %s", type(error).__name__, _where(error))
         raise RequestFailedError(reason) from None  # crhelper logs and answers this reason
     if outcome is None:
         return str(helper.PhysicalResourceId)
     helper.Data.update(outcome.data)
-    return outcome.user_id
+    return outcome.physical_id
 
 
-def _own(user_id: str) -> None:
-    """From now on even crhelper's timeout answer names the user, so a rollback disables it."""
-    helper.PhysicalResourceId = user_id
+def _own(resource_id: str) -> None:
+    """From now on even crhelper's timeout answer names the object, so a rollback reaches it."""
+    helper.PhysicalResourceId = resource_id
+
+
+def _personal_values(event: dict[str, Any]) -> tuple[str, ...]:
+    properties = event.get("ResourceProperties", {})
+    return personal_values_of(properties) + personal_values_of(properties, GROUP_FIELDS)
 
 
 def _where(error: BaseException) -> str:

@@ -28,6 +28,10 @@ class Outcome:
     status: str
 
     @property
+    def physical_id(self) -> str:
+        return self.user_id
+
+    @property
     def data(self) -> dict[str, str]:
         return {"UserId": self.user_id, "Status": self.status}
 

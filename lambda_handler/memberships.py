@@ -24,25 +24,31 @@ def sync_memberships(users: Users, user_id: str, declared: tuple[str, ...], prev
     current = users.memberships(user_id)
     dropped = [g for g in previously if g not in declared and g in current and current[g] != REMOVING]
     added = [g for g in declared if current.get(g) not in (ADDED, ADDING)]
-    for group_id in added:
-        _associate(users, user_id, group_id)
+    vanished = {g for g in added if not _associate(users, user_id, g, newly_declared=g not in previously)}
     for group_id in dropped:
         _disassociate(users, user_id, group_id)
     if added or dropped:
-        logger.info("User %s: %d group(s) added, %d removed", user_id, len(added), len(dropped))
-        _wait_until_settled(users, user_id, set(declared), set(dropped))
+        logger.info("User %s: %d group(s) added, %d removed", user_id, len(added) - len(vanished), len(dropped))
+        _wait_until_settled(users, user_id, set(declared) - vanished, set(dropped))
 
 
-def _associate(users: Users, user_id: str, group_id: str) -> None:
+def _associate(users: Users, user_id: str, group_id: str, *, newly_declared: bool) -> bool:
+    """Add the membership; False when the group has vanished. A newly declared group that does not
+    exist fails the request. One declared before that has vanished (deleted outside the stack) is
+    skipped with a log line: failing there would also fail the rollback, which declares it too."""
     try:
         users.call("AssociateUserToPermissionGroup", users.client.associate_user_to_permission_group,
                    permissionGroupId=group_id, userId=user_id, clientToken=users.token(f"add-{group_id}"))
     except ApiCallError as error:
-        if error.code == "ResourceNotFoundException":
+        if error.code == "ResourceNotFoundException" and newly_declared:
             raise PropertyError(f"PermissionGroupIds: permission group {group_id} does not exist; create it "
                                 "or remove it from the declaration") from error
+        if error.code == "ResourceNotFoundException":
+            logger.warning("Permission group %s no longer exists (deleted outside the stack); skipped", group_id)
+            return False
         if error.code != "ConflictException":  # Conflict: already a member
             raise
+    return True
 
 
 def _disassociate(users: Users, user_id: str, group_id: str) -> None:
@@ -54,17 +60,16 @@ def _disassociate(users: Users, user_id: str, group_id: str) -> None:
             raise
 
 
-def _wait_until_settled(users: Users, user_id: str, declared: set[str], dropped: set[str]) -> None:
+def _wait_until_settled(users: Users, user_id: str, expected: set[str], dropped: set[str]) -> None:
     def pending() -> list[str]:
         current = users.memberships(user_id)
-        return sorted(g for g in declared if current.get(g) != ADDED) + sorted(g for g in dropped if g in current)
+        return sorted(g for g in expected if current.get(g) != ADDED) + sorted(g for g in dropped if g in current)
 
     waiting = pending()
     for _ in users.polls(MEMBERSHIP_WAIT_S):
         if not waiting:
             return
         waiting = pending()
-    if not waiting:
-        return
-    raise DeadlineError(f"Memberships of user {user_id} in {', '.join(waiting)} did not settle in time "
-                        "(still in progress in FinSpace); deploy again")
+    if waiting:
+        raise DeadlineError(f"Memberships of user {user_id} in {', '.join(waiting)} did not settle in time "
+                            "(still in progress in FinSpace); deploy again")

@@ -11,11 +11,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import lifecycle
+from . import lifecycle, permission_groups
+from .api import ApiSession
 from .deadline import Deadline
 from .errors import PropertyError
 from .ids import RequestIdentity, is_placeholder
 from .lifecycle import Outcome
+from .permission_groups import GroupOutcome
 from .properties import declared_groups_of, field_problem, identity_of, parse_properties
 from .users import Users
 
@@ -36,7 +38,7 @@ def fallback_id(event: dict[str, Any]) -> str:
 
 def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
           sleep: Callable[[float], None] = time.sleep,
-          on_owned: Callable[[str], None] = lambda _user_id: None) -> Outcome | None:
+          on_owned: Callable[[str], None] = lambda _user_id: None) -> Outcome | GroupOutcome | None:
     """Carry out the request; ``None`` for a Delete (which keeps its id).
 
     ``on_owned`` learns the user id as soon as this resource owns a user (see :class:`Users`).
@@ -44,6 +46,8 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
     request = RequestIdentity.from_event(event)
     request_type = event["RequestType"]
     logger.info("%s of %s (%s)", request_type, request.logical_id, event.get("PhysicalResourceId", "new"))
+    if event.get("ResourceType") == permission_groups.RESOURCE_TYPE:
+        return _serve_group(event, request, deadline, clients, sleep, on_owned)
     if request_type == "Delete":
         _delete(event, request, deadline, clients, sleep)
         return None
@@ -55,16 +59,37 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
     return lifecycle.update(users, props, event["PhysicalResourceId"], identity_of(old), declared_groups_of(old))
 
 
+def _serve_group(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
+                 sleep: Callable[[float], None], on_owned: Callable[[str], None]) -> GroupOutcome | None:
+    if event["RequestType"] == "Delete":
+        physical_id = event["PhysicalResourceId"]
+        if not is_placeholder(physical_id):
+            environment_id = _environment_of(event)
+            permission_groups.delete(ApiSession(clients(environment_id), request, deadline, sleep), physical_id)
+        return None
+    props = permission_groups.parse_group(event["ResourceProperties"])
+    api = ApiSession(clients(props.environment_id), request, deadline, sleep, on_owned)
+    if event["RequestType"] == "Create":
+        return permission_groups.create(api, props)
+    old_environment = str(event.get("OldResourceProperties", {}).get("EnvironmentId", ""))
+    return permission_groups.update(api, props, event["PhysicalResourceId"], old_environment)
+
+
 def _delete(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
             sleep: Callable[[float], None]) -> None:
     physical_id = event["PhysicalResourceId"]
     if is_placeholder(physical_id):
         logger.info("Delete of a resource whose Create failed: no user to disable")
         return
+    lifecycle.delete(Users(clients(_environment_of(event)), request, deadline, sleep), physical_id)
+
+
+def _environment_of(event: dict[str, Any]) -> str:
+    """The EnvironmentId a Delete needs (all other properties may be stale)."""
     environment_id = event["ResourceProperties"].get("EnvironmentId")
     problem = "EnvironmentId is required: declare it" if environment_id is None else \
         field_problem("EnvironmentId", environment_id)
     if problem:
         raise PropertyError(f"Invalid properties: {problem}")
-    lifecycle.delete(Users(clients(str(environment_id)), request, deadline, sleep), physical_id)
+    return str(environment_id)
 

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from .api import ApiSession
-from .errors import ApiCallError, UserMissingError
+from .errors import ApiCallError, MissingResourceError
 from .properties import API_ACCESS_ENABLED, UserProperties
 
 __all__ = ["CREATING", "DISABLED", "ENABLED", "Users", "changed_fields", "desired_fields"]
@@ -47,7 +47,7 @@ class Users(ApiSession):
             return self.call("GetUser", self.client.get_user, userId=user_id)
         except ApiCallError as error:
             if error.code == "ResourceNotFoundException":
-                raise UserMissingError(
+                raise MissingResourceError(
                     f"FinSpace user {user_id} no longer exists; remove the resource from the stack, "
                     "or rename its logical id to create a new user"
                 ) from error

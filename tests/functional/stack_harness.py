@@ -22,6 +22,12 @@ def user(email: str, user_type: str = "APP_USER", **extra: Any) -> dict[str, Any
     return {"Type": "Custom::FinSpaceUser", "Properties": properties}
 
 
+def group(name: str, *permissions: str, **extra: Any) -> dict[str, Any]:
+    properties = {"ServiceToken": TOKEN, "ServiceTimeout": "60", "EnvironmentId": ENVIRONMENT_ID, "Name": name,
+                  "ApplicationPermissions": list(permissions or ("ViewAuditData",)), **extra}
+    return {"Type": "Custom::FinSpacePermissionGroup", "Properties": properties}
+
+
 def template(**resources: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": copy.deepcopy(resources)}
 
@@ -56,6 +62,12 @@ class StackHarness:
         """Every FinSpace user in the emulator, by lower-cased email."""
         rows = self.emulator.backend.call("ListUsers", {"maxResults": 100})["users"]
         return {row["emailAddress"].lower(): row for row in rows}
+
+    def groups_of(self, email: str) -> dict[str, str]:
+        """permissionGroupId -> membershipStatus of the user with this email."""
+        user_id = self.users()[email]["userId"]
+        rows = self.emulator.backend.call("ListPermissionGroupsByUser", {"userId": user_id, "maxResults": 100})
+        return {g["permissionGroupId"]: g["membershipStatus"] for g in rows["permissionGroups"]}
 
     def mutating_calls(self) -> list[str]:
         return [c.operation for c in self.emulator.mutating_calls()]

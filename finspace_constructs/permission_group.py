@@ -1,0 +1,68 @@
+"""``FinSpacePermissionGroup``: a FinSpace permission group as a CloudFormation resource."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import CustomResource, RemovalPolicy
+from constructs import Construct
+
+from lambda_handler.permission_groups import GROUP_FIELDS, RESOURCE_TYPE
+
+from .enums import ApplicationPermission
+from .provider import FinSpaceUserProvider
+from .user import SERVICE_TIMEOUT, validate_literals
+
+__all__ = ["FinSpacePermissionGroup"]
+
+_PROP_NAMES = {"EnvironmentId": "environment_id", "Name": "name", "Description": "description",
+               "ApplicationPermissions": "application_permissions"}
+
+
+class FinSpacePermissionGroup(Construct):
+    """A FinSpace permission group, served by the same provider as the stack's users.
+
+    :param environment_id: the FinSpace environment.
+    :param name: 1-255 characters; a change renames the group in place.
+    :param application_permissions: what members may do (``ApplicationPermission``).
+    :param description: 1-4000 characters. Default: - none (removing it later keeps the old one).
+    :param removal_policy: ``DESTROY`` deletes the group when the resource leaves the stack (refused
+        while it has ENABLED members); ``RETAIN`` keeps it. Default: ``DESTROY``.
+    :param provider: Default: - the stack's shared provider.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment_id: str,
+        name: str,
+        application_permissions: Sequence[ApplicationPermission],
+        description: str | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        provider: FinSpaceUserProvider | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        declared: dict[str, str | list[str] | None] = {
+            "EnvironmentId": environment_id,
+            "Name": name,
+            "Description": description,
+            "ApplicationPermissions": [ApplicationPermission(p).value for p in application_permissions],
+        }
+        properties = {k: v for k, v in declared.items() if v is not None}
+        validate_literals(f"FinSpacePermissionGroup {construct_id}", properties, GROUP_FIELDS, _PROP_NAMES)
+        self.provider = provider or FinSpaceUserProvider.of(self)
+        self.resource = CustomResource(
+            self, "Resource",
+            service_token=self.provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties=properties,
+            removal_policy=removal_policy,
+            service_timeout=SERVICE_TIMEOUT,
+        )
+
+    @property
+    def permission_group_id(self) -> str:
+        """The FinSpace permissionGroupId (a token)."""
+        return self.resource.get_att_string("PermissionGroupId")
