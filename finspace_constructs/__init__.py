@@ -7,8 +7,16 @@ import os
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from .enums import ApiAccess, UserType
+from .enums import ApiAccess, ApplicationPermission, UserType
+from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
 from .user import FinSpaceUser
 
-__all__ = ["ApiAccess", "FinSpaceUser", "FinSpaceUserProvider", "UserType"]
+__all__ = [
+    "ApiAccess",
+    "ApplicationPermission",
+    "FinSpacePermissionGroup",
+    "FinSpaceUser",
+    "FinSpaceUserProvider",
+    "UserType",
+]

@@ -12,7 +12,14 @@ from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint_all
 
-from finspace_constructs import ApiAccess, FinSpaceUser, FinSpaceUserProvider, UserType
+from finspace_constructs import (
+    ApiAccess,
+    ApplicationPermission,
+    FinSpacePermissionGroup,
+    FinSpaceUser,
+    FinSpaceUserProvider,
+    UserType,
+)
 from lambda_handler.api_model import enum_values
 
 ROLE = "arn:aws:iam::123456789012:role/analytics"
@@ -207,3 +214,50 @@ def test_asset_hash_is_stable_between_syntheses() -> None:
         return function["Properties"]["Code"]
 
     assert asset_code() == asset_code()
+
+
+def test_application_permissions_match_the_carried_model() -> None:
+    assert tuple(p.value for p in ApplicationPermission) == enum_values("ApplicationPermission")
+
+
+def test_permission_group_resource_and_user_membership() -> None:
+    stack = new_stack()
+    quants = FinSpacePermissionGroup(stack, "Quants", environment_id="env1", name="quants",
+                                     application_permissions=[ApplicationPermission.ACCESS_NOTEBOOKS],
+                                     description="Quant research")
+    add_user(stack, permission_groups=[quants, "existinggroupid"])
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties("Custom::FinSpacePermissionGroup", {
+        "EnvironmentId": "env1", "Name": "quants", "Description": "Quant research",
+        "ApplicationPermissions": ["AccessNotebooks"], "ServiceTimeout": "600"})
+    template.has_resource_properties("Custom::FinSpaceUser", {"PermissionGroupIds": [
+        {"Fn::GetAtt": [Match.string_like_regexp("Quants"), "PermissionGroupId"]}, "existinggroupid"]})
+    template.resource_count_is("AWS::Lambda::Function", 1)
+
+
+@pytest.mark.parametrize(("user_type", "groups", "warned"), [
+    (UserType.APP_USER, (), True), (UserType.APP_USER, ("g1",), False), (UserType.SUPER_USER, (), False)])
+def test_an_app_user_without_groups_gets_a_warning(user_type: UserType, groups: tuple[str, ...], warned: bool) -> None:
+    stack = new_stack()
+    add_user(stack, type=user_type, permission_groups=groups)
+
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("only from permission groups"))
+    assert len(warnings) == (1 if warned else 0)
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"name": " "}, "FinSpacePermissionGroup G: name must contain a non-blank character"),
+        ({"description": ""}, "FinSpacePermissionGroup G: description is shorter than 1 characters"),
+        ({"application_permissions": ["Fly"]}, "'Fly' is not a valid ApplicationPermission"),
+    ],
+)
+def test_fails_if_a_group_value_breaks_the_limits(props: dict[str, Any], expected: str) -> None:
+    base: dict[str, Any] = {"environment_id": "env1", "name": "g", "application_permissions": []}
+
+    with pytest.raises(ValueError) as exc:  # noqa: PT011 - the message is checked below
+        FinSpacePermissionGroup(new_stack(), "G", **{**base, **props})
+
+    assert expected in str(exc.value)
