@@ -14,7 +14,7 @@ from pathlib import Path
 
 # isort: off
 from finspace_constructs.users_app import FinSpaceUserProviderStack, FinSpaceUsersStack  # first: quiets jsii
-from finspace_constructs.users_file import UsersFileError, load_users
+from finspace_constructs.users_file import UsersFileError, load_declaration
 import aws_cdk as cdk
 
 # isort: on
@@ -26,8 +26,9 @@ def build(app: cdk.App) -> cdk.Stack:
     context = app.node.try_get_context
     if str(context("providerOnly") or "").lower() == "true":
         return FinSpaceUserProviderStack(app, str(context("stackName") or "FinSpaceUserProvider"))
-    users = load_users(Path(str(context("usersFile") or DEFAULT_USERS_FILE)))
-    return FinSpaceUsersStack(app, str(context("stackName") or "FinSpaceUsers"), users=users)
+    declaration = load_declaration(Path(str(context("usersFile") or DEFAULT_USERS_FILE)))
+    return FinSpaceUsersStack(app, str(context("stackName") or "FinSpaceUsers"), users=declaration.users,
+                              groups=declaration.groups)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import NestedStack, RemovalPolicy, Stack
 from constructs import Construct
 
+from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
 from .user import FinSpaceUser
-from .users_file import ResolvedUser
+from .users_file import ResolvedGroup, ResolvedUser
 
 __all__ = ["BUCKETS", "FinSpaceUserProviderStack", "FinSpaceUsersStack", "bucket_of", "user_construct_id"]
 
@@ -38,28 +40,42 @@ def user_construct_id(user: ResolvedUser) -> str:
 
 
 class FinSpaceUsersStack(Stack):
-    """The provider, and one nested stack ``UsersNN`` per non-empty bucket of users."""
+    """The provider and the permission groups, and one nested stack ``UsersNN`` per non-empty
+    bucket of users."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, users: list[ResolvedUser], **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, users: list[ResolvedUser],
+                 groups: Sequence[ResolvedGroup] = (), **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         provider = FinSpaceUserProvider.of(self)
+        declared = {(g.environment_id, g.name): _declare_group(self, g, provider)
+                    for g in sorted(groups, key=lambda g: (g.environment_id, g.name))}
         buckets: dict[int, list[ResolvedUser]] = defaultdict(list)
         for user in users:
             buckets[bucket_of(user.email)].append(user)
         for bucket in sorted(buckets):
             nested = NestedStack(self, f"Users{bucket:02d}")
             for user in sorted(buckets[bucket], key=user_construct_id):
-                _declare(nested, user, provider)
+                member_of = [declared[(user.environment_id, name)] for name in user.permission_groups]
+                _declare(nested, user, provider, member_of)
 
 
-def _declare(scope: Construct, user: ResolvedUser, provider: FinSpaceUserProvider) -> FinSpaceUser:
+def _declare_group(scope: Construct, group: ResolvedGroup, provider: FinSpaceUserProvider) -> FinSpacePermissionGroup:
+    return FinSpacePermissionGroup(
+        scope, f"{group.environment_id}:group:{group.name}", environment_id=group.environment_id,
+        name=group.name, application_permissions=group.application_permissions, description=group.description,
+        removal_policy=REMOVAL_POLICIES[group.removal_policy], provider=provider,
+    )
+
+
+def _declare(scope: Construct, user: ResolvedUser, provider: FinSpaceUserProvider,
+             member_of: list[FinSpacePermissionGroup]) -> FinSpaceUser:
     return FinSpaceUser(
         scope, user_construct_id(user),
         environment_id=user.environment_id, email_address=user.email, type=user.type,
         first_name=user.first_name, last_name=user.last_name, api_access=user.api_access,
         api_access_principal=user.api_access_principal_arn, enabled=user.enabled,
         adopt_existing=user.adopt_existing, removal_policy=REMOVAL_POLICIES[user.removal_policy],
-        provider=provider,
+        permission_groups=member_of, provider=provider,
     )
 
 

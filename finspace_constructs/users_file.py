@@ -24,11 +24,24 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
+from lambda_handler.permission_groups import GROUP_FIELDS
 from lambda_handler.properties import value_problem
 
-from .enums import ApiAccess, UserType
+from .enums import ApiAccess, ApplicationPermission, UserType
 
-__all__ = ["Environment", "ResolvedUser", "UserDefaults", "UserEntry", "UsersFile", "UsersFileError", "load_users"]
+__all__ = [
+    "Declaration",
+    "Environment",
+    "GroupEntry",
+    "ResolvedGroup",
+    "ResolvedUser",
+    "UserDefaults",
+    "UserEntry",
+    "UsersFile",
+    "UsersFileError",
+    "load_declaration",
+    "load_users",
+]
 
 RemovalPolicyName = Literal["destroy", "retain"]
 _CONTRACT_NAMES = {"email": "EmailAddress", "first_name": "FirstName", "last_name": "LastName",
@@ -58,6 +71,8 @@ class UserDefaults(BaseModel):
     adopt_existing: StrictBool | None = Field(None, description="take over an ENABLED user with this email")
     removal_policy: RemovalPolicyName | None = Field(
         None, description="destroy (default): disable the user when removed; retain: leave it enabled")
+    permission_groups: list[str] | None = Field(
+        None, description="names of the environment's permission_groups the user belongs to")
 
     @field_validator("api_access_principal_arn")
     @classmethod
@@ -78,13 +93,37 @@ class UserEntry(UserDefaults):
         return _checked(info.field_name, value)
 
 
+class GroupEntry(BaseModel):
+    """One FinSpace permission group."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="1-255 characters; users refer to the group by it")
+    application_permissions: list[ApplicationPermission] = Field(
+        default_factory=list, description="what members may do, e.g. AccessNotebooks, ViewAuditData")
+    description: str | None = Field(None, description="1-4000 characters")
+    removal_policy: RemovalPolicyName | None = Field(
+        None, description="destroy (default): delete the group when removed; retain: keep it")
+
+    @field_validator("name", "description")
+    @classmethod
+    def _limits(cls, value: str | None, info: Any) -> str | None:
+        name = {"name": "Name", "description": "Description"}[info.field_name]
+        problem = None if value is None else value_problem(name, value, GROUP_FIELDS)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
 class Environment(BaseModel):
-    """A FinSpace environment and its users."""
+    """A FinSpace environment, its permission groups and its users."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Annotated[str, Field(min_length=1, max_length=26, description="the FinSpace environment id")]
     defaults: UserDefaults = Field(default=UserDefaults(), description="defaults for this environment")
+    permission_groups: list[GroupEntry] = Field(default_factory=list,
+                                                description="the permission groups of this environment")
     users: list[UserEntry] = Field(default_factory=list, description="the users of this environment")
 
 
@@ -95,6 +134,7 @@ class UsersFile(BaseModel):
 
     defaults: UserDefaults = Field(default=UserDefaults(), description="defaults for every user")
     environment: str | None = Field(None, description="the environment id, when the file has one environment")
+    permission_groups: list[GroupEntry] | None = Field(None, description="the permission groups, with 'environment'")
     users: list[UserEntry] | None = Field(None, description="the users, with 'environment'")
     environments: list[Environment] | None = Field(None, description="several environments, each with its users")
 
@@ -102,14 +142,15 @@ class UsersFile(BaseModel):
     def _one_shape(self) -> UsersFile:
         if (self.environments is None) == (self.environment is None):
             raise ValueError("declare either 'environment' with 'users', or 'environments'")
-        if self.environments is not None and self.users is not None:
-            raise ValueError("'users' goes inside each entry of 'environments'")
+        if self.environments is not None and (self.users is not None or self.permission_groups is not None):
+            raise ValueError("'users' and 'permission_groups' go inside each entry of 'environments'")
         return self
 
     def all_environments(self) -> list[Environment]:
         if self.environments is not None:
             return self.environments
-        return [Environment(id=str(self.environment), users=self.users or [])]
+        return [Environment(id=str(self.environment), users=self.users or [],
+                            permission_groups=self.permission_groups or [])]
 
 
 @dataclass(frozen=True)
@@ -126,9 +167,32 @@ class ResolvedUser:
     enabled: bool
     adopt_existing: bool
     removal_policy: RemovalPolicyName
+    permission_groups: tuple[str, ...] = ()  # group names
+
+
+@dataclass(frozen=True)
+class ResolvedGroup:
+    environment_id: str
+    name: str
+    application_permissions: tuple[ApplicationPermission, ...]
+    description: str | None
+    removal_policy: RemovalPolicyName
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Everything a users file declares."""
+
+    users: list[ResolvedUser]
+    groups: list[ResolvedGroup]
 
 
 def load_users(path: Path) -> list[ResolvedUser]:
+    """The users of ``path`` (see :func:`load_declaration`)."""
+    return load_declaration(path).users
+
+
+def load_declaration(path: Path) -> Declaration:
     """Load, validate and resolve ``path``; :class:`UsersFileError` lists every problem."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -140,10 +204,11 @@ def load_users(path: Path) -> list[ResolvedUser]:
     except ValidationError as error:
         raise UsersFileError("\n".join(lines.describe(e["loc"], _message(e)) for e in error.errors())) from None
     problems: list[str] = []
-    resolved = _resolve(parsed, lines, problems)
+    groups = _resolve_groups(parsed, lines, problems)
+    users = _resolve(parsed, lines, problems, {(g.environment_id, g.name) for g in groups})
     if problems:
         raise UsersFileError("\n".join(problems))
-    return resolved
+    return Declaration(users, groups)
 
 
 def _message(error: Any) -> str:
@@ -160,14 +225,33 @@ def _message(error: Any) -> str:
     return str(error["msg"]).lower()
 
 
-def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -> list[ResolvedUser]:
+def _base(parsed: UsersFile, env_index: int, key: str, index: int) -> tuple[Any, ...]:
+    return ("environments", env_index, key, index) if parsed.environments is not None else (key, index)
+
+
+def _resolve_groups(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -> list[ResolvedGroup]:
+    groups: list[ResolvedGroup] = []
+    seen: dict[tuple[str, str], int] = {}
+    for env_index, environment in enumerate(parsed.all_environments()):
+        for index, group in enumerate(environment.permission_groups):
+            loc = (*_base(parsed, env_index, "permission_groups", index), "name")
+            key = (environment.id, group.name)
+            if key in seen:
+                problems.append(lines.describe(loc, f"duplicates the group at line {seen[key]}; declare it once"))
+                continue
+            seen[key] = lines.line_of(loc)
+            groups.append(ResolvedGroup(environment.id, group.name, tuple(group.application_permissions),
+                                        group.description, group.removal_policy or "destroy"))
+    return groups
+
+
+def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
+             groups: set[tuple[str, str]]) -> list[ResolvedUser]:
     resolved: list[ResolvedUser] = []
-    several = parsed.environments is not None
     seen: dict[tuple[str, str], int] = {}
     for env_index, environment in enumerate(parsed.all_environments()):
         for user_index, user in enumerate(environment.users):
-            loc: tuple[Any, ...] = ("environments", env_index, "users", user_index) if several else \
-                ("users", user_index)
+            loc = _base(parsed, env_index, "users", user_index)
             merged = {**_set(parsed.defaults), **_set(environment.defaults), **_set(user)}
             key = (environment.id, user.email.lower())
             if key in seen:
@@ -178,18 +262,26 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -> list[
             if "type" not in merged:
                 problems.append(lines.describe((*loc, "type"), "is required (here or in defaults)"))
                 continue
+            member_of = tuple(dict.fromkeys(merged.get("permission_groups", [])))
+            unknown = [name for name in member_of if (environment.id, name) not in groups]
+            if unknown:
+                where = (*loc, "permission_groups") if user.permission_groups is not None else (*loc, "email")
+                problems.append(lines.describe(where, f"names {len(unknown)} group(s) not declared in this "
+                                                      "environment's permission_groups; declare them or fix the name"))
+                continue
             resolved.append(ResolvedUser(
                 environment_id=environment.id, email=user.email, type=merged["type"],
                 first_name=merged.get("first_name"), last_name=merged.get("last_name"),
                 api_access=merged.get("api_access"), api_access_principal_arn=merged.get("api_access_principal_arn"),
                 enabled=merged.get("enabled", True), adopt_existing=merged.get("adopt_existing", False),
-                removal_policy=merged.get("removal_policy", "destroy"),
+                removal_policy=merged.get("removal_policy", "destroy"), permission_groups=member_of,
             ))
     return resolved
 
 
 def _set(model: BaseModel) -> dict[str, Any]:
-    return {k: v for k, v in model.model_dump(exclude_none=True).items() if k not in ("users", "defaults", "id")}
+    dumped = model.model_dump(exclude_none=True)
+    return {k: v for k, v in dumped.items() if k not in ("users", "defaults", "id")}
 
 
 class _LineIndex:

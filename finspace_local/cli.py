@@ -28,7 +28,7 @@ from finspace_constructs.users_file import UsersFileError, load_users
 
 from .cdk_app import REPO, STACK_NAME, asset_dir, synth, templates_by_stack
 from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent
-from .plan import USER_TYPE, Changes, changes_from_events, planned_changes, user_labels
+from .plan import GROUP_TYPE, USER_TYPE, Changes, changes_from_events, planned_changes, user_labels
 from .server import Emulator, EmulatorSettings
 from .state import BackendSettings
 from .tls import LocalCA
@@ -38,6 +38,8 @@ __all__ = ["main"]
 ENVIRONMENTS = frozenset({"finspace-local", "finspace-local-2"})
 STATUS_STYLES = {"COMPLETE": "green", "FAILED": "red", "IN_PROGRESS": "yellow", "SKIPPED": "dim"}
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+SHOWN_TYPES = frozenset({USER_TYPE, GROUP_TYPE})
+WIDTH_WHEN_PIPED = 140
 
 
 class Session:
@@ -67,11 +69,12 @@ class Session:
     def driver(self, function: LambdaFunction | None, events: list[StackEvent]) -> Driver:
         def record(event: StackEvent) -> None:
             events.append(event)
-            if event.resource_type != USER_TYPE and event.logical_id != STACK_NAME:
+            if event.resource_type not in SHOWN_TYPES and event.logical_id != STACK_NAME:
                 return  # the provider's and nested stacks' own events are noise here
             style = next((s for key, s in STATUS_STYLES.items() if event.status.endswith(key)), "white")
             reason = f"  {event.reason}" if event.reason else ""
-            name = self.labels.get(f"{event.stack}/{event.logical_id}", {}).get("email", event.logical_id)
+            label = self.labels.get(f"{event.stack}/{event.logical_id}", {})
+            name = label.get("email") or label.get("group") or event.logical_id
             self.say(f"{_short(event.stack)[:22]:<22} {name[:30]:<30} [{style}]{event.status}[/]{reason}")
 
         return Driver(self.state / "stacks", self.ca, default_function=function, on_event=record)
@@ -92,7 +95,11 @@ class Session:
             rows += page["users"]
             token = page.get("nextToken")
             if not token:
-                return rows
+                return [{**row, "permissionGroups": self._groups_of(row["userId"])} for row in rows]
+
+    def _groups_of(self, user_id: str) -> list[str]:
+        page = self.emulator.backend.call("ListPermissionGroupsByUser", {"userId": user_id, "maxResults": 100})
+        return sorted(g["name"] for g in page["permissionGroups"])
 
     def mutating_calls(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -186,10 +193,11 @@ def _short(stack: str) -> str:
 
 def _users_table(users: list[dict[str, Any]]) -> Table:
     table = Table(title="FinSpace users (local emulator)")
-    for column in ("userId", "email", "type", "status"):
+    for column in ("userId", "email", "type", "status", "groups"):
         table.add_column(column)
     for user in sorted(users, key=lambda u: str(u["emailAddress"]).lower()):
-        table.add_row(user["userId"], user["emailAddress"], user["type"], user["status"])
+        table.add_row(user["userId"], user["emailAddress"], user["type"], user["status"],
+                      ", ".join(user["permissionGroups"]))
     return table
 
 
@@ -213,7 +221,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     args = _parser().parse_args(argv)
-    session = Session(args, console or Console())
+    session = Session(args, console or Console(width=None if sys.stdout.isatty() else WIDTH_WHEN_PIPED))
     with session.emulator:
         try:
             return COMMANDS[args.command](session)

@@ -10,9 +10,10 @@ from .cfn import StackEvent
 from .cfn.nested import STACK_TYPE
 from .cfn.state import ResourceState, StackStore
 
-__all__ = ["USER_TYPE", "Changes", "changes_from_events", "planned_changes", "user_labels"]
+__all__ = ["GROUP_TYPE", "USER_TYPE", "Changes", "changes_from_events", "planned_changes", "user_labels"]
 
 USER_TYPE = "Custom::FinSpaceUser"
+GROUP_TYPE = "Custom::FinSpacePermissionGroup"
 IDENTITY = ("EnvironmentId", "EmailAddress")
 
 
@@ -103,6 +104,8 @@ def user_labels(store: StackStore, stack_name: str, templates: dict[str, dict[st
         for logical_id, resource in body.get("Resources", {}).items():
             if resource.get("Type") == USER_TYPE:
                 labels[f"{name}/{logical_id}"] = _label(resource.get("Properties", {}))
+            elif resource.get("Type") == GROUP_TYPE:
+                labels[f"{name}/{logical_id}"] = {"group": f"group {resource['Properties'].get('Name', '?')}"}
     return labels
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from finspace_constructs.users_file import Environment, UserDefaults, UserEntry, UsersFile  # noqa: E402
+from finspace_constructs.users_file import Environment, GroupEntry, UserDefaults, UserEntry, UsersFile  # noqa: E402
 
 SCHEMA = REPO / "users.schema.json"
 README = REPO / "README.md"
@@ -24,6 +24,7 @@ START, END = "<!-- users-reference:start -->", "<!-- users-reference:end -->"
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("top level", UsersFile), ("an entry of `environments`", Environment),
     ("a user (`users` entries)", UserEntry), ("`defaults` (file or environment)", UserDefaults),
+    ("a permission group (`permission_groups` entries)", GroupEntry),
 )
 
 

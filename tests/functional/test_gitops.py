@@ -125,3 +125,28 @@ def test_cli_synth_is_byte_identical_and_offline(tmp_path: Path) -> None:
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "one", tmp_path / "two", templates, shallow=False)
     assert (mismatch, errors) == ([], [])
     assert match == templates
+
+
+GROUPED = """\
+environment: finspace-local
+permission_groups:
+  - {name: analysts, application_permissions: [AccessNotebooks]}
+  - {name: engineers, application_permissions: [CreateDataset]}
+defaults: {type: APP_USER}
+users:
+  - {email: mover@example.com, permission_groups: [analysts]}
+"""
+
+
+def test_memberships_follow_the_users_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state, before, after = tmp_path / "state", tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(GROUPED)
+    after.write_text(GROUPED.replace("permission_groups: [analysts]}", "permission_groups: [engineers]}"))
+
+    first = run(capsys, state, "deploy", before)
+    moved = run(capsys, state, "deploy", after)
+
+    assert first[1]["users"][0]["permissionGroups"] == ["analysts"]
+    assert moved[0] == 0
+    assert moved[1]["users"][0]["permissionGroups"] == ["engineers"]
+    assert moved[1]["finspaceCalls"] == {"AssociateUserToPermissionGroup": 1, "DisassociateUserFromPermissionGroup": 1}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from finspace_constructs.enums import ApiAccess, UserType
-from finspace_constructs.users_file import UsersFileError, load_users
+from finspace_constructs.users_file import UsersFileError, load_declaration, load_users
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,3 +109,45 @@ def test_schema_and_readme_reference_are_generated_from_the_models() -> None:
                            capture_output=True, text=True, check=False)
 
     assert check.returncode == 0, check.stderr
+
+
+GROUPS = """\
+environment: e
+permission_groups:
+  - {name: analysts, application_permissions: [AccessNotebooks]}
+  - {name: engineers, application_permissions: [CreateDataset], description: Data engineering}
+defaults: {type: APP_USER, permission_groups: [analysts]}
+users:
+  - {email: a@example.com}
+  - {email: b@example.com, permission_groups: [analysts, engineers]}
+  - {email: c@example.com, type: SUPER_USER, permission_groups: []}
+"""
+
+
+def test_groups_are_declared_once_and_referenced_by_name(tmp_path: Path) -> None:
+    declaration = load_declaration(write(tmp_path, GROUPS))
+
+    assert [(g.name, g.description) for g in declaration.groups] == [("analysts", None),
+                                                                     ("engineers", "Data engineering")]
+    assert [u.permission_groups for u in declaration.users] == [("analysts",), ("analysts", "engineers"), ()]
+
+
+def test_unknown_group_names_are_errors_with_the_line(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, GROUPS.replace("[analysts, engineers]", "[analysts, enginers]"))
+
+    assert errors == [f"{tmp_path / 'users.yaml'}:8: users[1].permission_groups: names 1 group(s) not declared in "
+                      "this environment's permission_groups; declare them or fix the name"]
+
+
+def test_duplicate_groups_are_errors(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, GROUPS.replace("name: engineers", "name: analysts"))
+
+    assert errors[0].endswith(
+        "users.yaml:4: permission_groups[1].name: duplicates the group at line 3; declare it once")
+
+
+def test_unknown_application_permissions_are_errors(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, GROUPS.replace("[CreateDataset]", "[Fly]"))
+
+    assert len(errors) == 1
+    assert "users.yaml:4: permission_groups[1].application_permissions[0]: must be 'CreateDataset'" in errors[0]
