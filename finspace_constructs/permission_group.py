@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import CustomResource, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from constructs import Construct
 
 from lambda_handler.permission_groups import GROUP_FIELDS, RESOURCE_TYPE
 
 from .enums import ApplicationPermission
 from .provider import FinSpaceUserProvider
-from .user import SERVICE_TIMEOUT, validate_literals
+from .user import provider_resource, validate_literals
 
 __all__ = ["FinSpacePermissionGroup"]
 
@@ -53,14 +53,7 @@ class FinSpacePermissionGroup(Construct):
         properties = {k: v for k, v in declared.items() if v is not None}
         validate_literals(f"FinSpacePermissionGroup {construct_id}", properties, GROUP_FIELDS, _PROP_NAMES)
         self.provider = provider or FinSpaceUserProvider.of(self)
-        self.resource = CustomResource(
-            self, "Resource",
-            service_token=self.provider.service_token,
-            resource_type=RESOURCE_TYPE,
-            properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=SERVICE_TIMEOUT,
-        )
+        self.resource = provider_resource(self, self.provider, RESOURCE_TYPE, properties, removal_policy)
 
     @property
     def permission_group_id(self) -> str:

@@ -17,7 +17,7 @@ from .provider import FinSpaceUserProvider
 if TYPE_CHECKING:
     from .permission_group import FinSpacePermissionGroup
 
-__all__ = ["SERVICE_TIMEOUT", "FinSpaceUser", "validate_literals"]
+__all__ = ["SERVICE_TIMEOUT", "FinSpaceUser", "provider_resource", "validate_literals"]
 
 RESOURCE_TYPE = "Custom::FinSpaceUser"
 # Well below CloudFormation's default hour; above the provider's 5-minute Lambda timeout.
@@ -100,14 +100,7 @@ class FinSpaceUser(Construct):
                 "later disables that user (use RemovalPolicy.RETAIN to keep it)",
             )
         self.provider = provider or FinSpaceUserProvider.of(self)
-        self.resource = CustomResource(
-            self, "Resource",
-            service_token=self.provider.service_token,
-            resource_type=RESOURCE_TYPE,
-            properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=SERVICE_TIMEOUT,
-        )
+        self.resource = provider_resource(self, self.provider, RESOURCE_TYPE, properties, removal_policy)
 
     @property
     def user_id(self) -> str:
@@ -133,6 +126,13 @@ def _is_token(value: str) -> bool:
     """Token.is_unresolved, asked only when the string carries CDK's token marker: a plain
     literal cannot be a token, and one jsii call per property would triple synthesis time."""
     return _TOKEN_MARKER in value and Token.is_unresolved(value)
+
+
+def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource_type: str,
+                      properties: dict[str, Any], removal_policy: RemovalPolicy) -> CustomResource:
+    """The construct's main child, ``Resource``, served by ``provider``."""
+    return CustomResource(scope, "Resource", service_token=provider.service_token, resource_type=resource_type,
+                          properties=properties, removal_policy=removal_policy, service_timeout=SERVICE_TIMEOUT)
 
 
 def validate_literals(subject: str, properties: dict[str, Any], fields: tuple[FieldSpec, ...],

@@ -195,11 +195,7 @@ class Driver:
                     run.failed_creates[logical_id] = state
             return self._failed(run, logical_id, resource_type, "CREATE_FAILED", answer.reason, answer.physical_id)
         state.physical_id, state.data = answer.physical_id or "", answer.data
-        with run.lock:
-            run.stack.resources[logical_id] = state
-            run.created.append(logical_id)
-        self._event(run, logical_id, resource_type, "CREATE_COMPLETE", physical_id=state.physical_id)
-        return True
+        return self._created(run, state)
 
     def _create_nested(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> bool:
         try:
@@ -210,6 +206,9 @@ class Driver:
             return self._failed(run, state.logical_id, state.type, "CREATE_FAILED",
                                 f"Embedded stack {result.stack.stack_id} was not successfully created")
         state.physical_id, state.data = result.stack.stack_id, outputs_as_attributes(result)
+        return self._created(run, state)
+
+    def _created(self, run: _Run, state: ResourceState) -> bool:
         with run.lock:
             run.stack.resources[state.logical_id] = state
             run.created.append(state.logical_id)
@@ -221,11 +220,7 @@ class Driver:
         state.physical_id = f"{run.stack.name}-{state.logical_id}-{digest}"
         service = state.type.split("::")[1].lower() if "::" in state.type else "custom"
         state.data = {"Arn": f"arn:aws:{service}:{self.region}:{self.account}:{state.physical_id}"}
-        with run.lock:
-            run.stack.resources[state.logical_id] = state
-            run.created.append(state.logical_id)
-        self._event(run, state.logical_id, state.type, "CREATE_COMPLETE", physical_id=state.physical_id)
-        return True
+        return self._created(run, state)
 
     def _apply(self, run: _Run, logical_id: str) -> bool:
         """Update-stack's step for one resource of the new template."""
