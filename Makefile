@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 # The oldest botocore the handler supports; the tests build a client with it too.
 OLDEST_BOTOCORE := 1.34.145
 OLDEST_DIR := $(VENV)/oldest-botocore
+LAMBDA_PY := $(VENV)/lambda-py313/bin/python
+LAMBDA_BOTO3 := 1.44.8
+# A working Python 3.13 (PATH, or pyenv's versions), if the machine has one.
+PY313 := $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 \
+	2>/dev/null); do $$p -c '' 2>/dev/null && echo $$p && break; done)
 
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -30,6 +35,10 @@ $(STAMP): requirements.txt requirements-dev.txt lambda_handler/requirements.txt 
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
 		--target $(OLDEST_DIR) botocore==$(OLDEST_BOTOCORE)
+	# The Lambda runtime's Python (3.13) with the newest boto3, where the machine has it.
+	if [ -n "$(PY313)" ]; then \
+		test -x $(LAMBDA_PY) || $(PY313) -m venv $(VENV)/lambda-py313; \
+		$(LAMBDA_PY) -m pip install --quiet --disable-pip-version-check boto3==$(LAMBDA_BOTO3) -c constraints.txt; fi
 	# The Lambda asset's wheels, so that synthesis bundles without the network.
 	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
 		-d $(WHEELHOUSE) -r lambda_handler/requirements.txt

@@ -22,13 +22,16 @@ from typing import Any
 __all__ = ["HandlerSpec", "Invocation", "LambdaFunction"]
 
 ASYNC_RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
+WORKER = Path(__file__).resolve().parent / "worker.py"  # standard library only: runs on any interpreter
 
 
 @dataclass(frozen=True)
 class HandlerSpec:
     """What to run: code folder, ``module.function`` and the function's environment.
 
-    ``retry_delays`` stand in for Lambda's 1 and 2 minutes between retries.
+    ``retry_delays`` stand in for Lambda's 1 and 2 minutes between retries. ``python``: another
+    interpreter (e.g. a Python 3.13 virtual environment standing in for the Lambda runtime, with its
+    own boto3); then this process's path (site-packages included) is not passed on.
     """
 
     code_dir: Path
@@ -39,6 +42,7 @@ class HandlerSpec:
     max_concurrency: int = 8
     retry_delays: tuple[float, ...] = (0.2, 0.4)
     deliver_twice: bool = False
+    python: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,12 @@ class Invocation:
 
 class _Container:
     def __init__(self, spec: HandlerSpec, on_log: Any) -> None:
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(sys.path),
+        path = [] if spec.python else sys.path
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(path),
                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name, "PYTHONUNBUFFERED": "1",
                "PYTHONDONTWRITEBYTECODE": "1", **spec.environment}  # Lambda code is read-only
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "finspace_local.cfn.worker", str(spec.code_dir), spec.handler,
+            [spec.python or sys.executable, str(WORKER), str(spec.code_dir), spec.handler,
              spec.function_name, str(spec.timeout_s)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )

@@ -40,9 +40,14 @@ class Context:
 
 
 def main() -> None:
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        sys.path.pop(0)  # run as a script: the driver's own modules must not shadow the handler's imports
     code_dir, handler_path, function_name, timeout_s = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the handler's prints go with its logs
+    # As Lambda's INIT_START line does, say which runtime this container is.
+    print(f"INIT_START Runtime Version: python:{sys.version_info.major}.{sys.version_info.minor}",
+          file=sys.stderr, flush=True)
     sys.path.insert(0, code_dir)
     # The Lambda runtime gives the root logger a handler; libraries (crhelper) rely on it.
     logging.root.addHandler(logging.StreamHandler(sys.stderr))

@@ -66,3 +66,25 @@ def test_synthesized_app_deploys_updates_and_deletes_with_the_bundled_handler(
     assert {email: u["status"] for email, u in users.items()} == {
         "ada@example.com": "DISABLED", "bob@example.com": "DISABLED", "bob.new@example.com": "DISABLED"}
     assert users["ada@example.com"]["type"] == "SUPER_USER"
+
+
+LAMBDA_PYTHON = Path(__file__).resolve().parents[2] / ".venv" / "lambda-py313" / "bin" / "python"
+
+
+@pytest.mark.skipif(not LAMBDA_PYTHON.exists(), reason="no Python 3.13 on this machine ('make setup' makes one)")
+def test_bundled_handler_runs_on_the_lambda_python_with_the_newest_boto3(
+    synthesized: tuple[Path, dict[str, Any], dict[str, Any]], tmp_path: Path,
+) -> None:
+    out, first, _ = synthesized
+    harness = StackHarness(tmp_path, code_dir=asset_dir(out, first), python=str(LAMBDA_PYTHON))
+    try:
+        created = harness.driver.deploy(STACK, first, template_dir=out)
+        deleted = harness.delete()
+        users = harness.users()
+        runtimes = {line for line in harness.function.logs if line.startswith("INIT_START")}
+    finally:
+        harness.close()
+
+    assert (created.status, deleted.status) == ("CREATE_COMPLETE", "DELETE_COMPLETE")
+    assert {u["status"] for u in users.values()} == {"DISABLED"}
+    assert runtimes == {"INIT_START Runtime Version: python:3.13"}
