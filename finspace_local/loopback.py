@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +36,12 @@ class LoopbackServer(ThreadingHTTPServer):
             # The handshake happens in the request's own thread, not the accept loop.
             sock = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away mid-request (a killed Lambda container, a dropped TLS handshake)
+        is normal here; anything else is still printed."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def start(self, name: str) -> None:
         self._thread = threading.Thread(target=self.serve_forever, args=(POLL_INTERVAL_S,), name=name, daemon=True)

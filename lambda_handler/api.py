@@ -16,9 +16,10 @@ from .ids import RequestIdentity
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient
 
-__all__ = ["POLL_DELAYS_S", "ApiSession"]
+__all__ = ["LIST_PAGE_SIZE", "POLL_DELAYS_S", "ApiSession"]
 
 POLL_DELAYS_S = (0.25, 0.5, 1.0, 2.0)
+LIST_PAGE_SIZE = 100  # the List operations' maximum maxResults
 
 
 class ApiSession:
@@ -42,6 +43,17 @@ class ApiSession:
         except (ClientError, BotoCoreError) as error:
             raise api_error(operation, error) from error
         return response
+
+    def items(self, operation: str, function: Callable[..., Any], key: str, **kwargs: Any) -> Iterator[Any]:
+        """Every item under ``key`` of a List operation, page after page."""
+        token: str | None = None
+        while True:
+            page = self.call(operation, function, maxResults=LIST_PAGE_SIZE, **kwargs,
+                             **({"nextToken": token} if token else {}))
+            yield from page.get(key, [])
+            token = page.get("nextToken")
+            if not token:
+                return
 
     def token(self, step: str) -> str:
         return self.request.client_token(step)

@@ -97,8 +97,8 @@ def update(api: ApiSession, props: GroupProperties, physical_id: str, old_enviro
 
 def delete(api: ApiSession, physical_id: str) -> None:
     try:
-        members = api.call("ListUsersByPermissionGroup", api.client.list_users_by_permission_group,
-                           permissionGroupId=physical_id, maxResults=100).get("users", [])
+        members = list(api.items("ListUsersByPermissionGroup", api.client.list_users_by_permission_group, "users",
+                                 permissionGroupId=physical_id))
     except ApiCallError as error:
         if error.code == "ResourceNotFoundException":
             logger.info("Permission group %s does not exist; nothing to delete", physical_id)

@@ -46,6 +46,9 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
     request = RequestIdentity.from_event(event)
     request_type = event["RequestType"]
     logger.info("%s of %s (%s)", request_type, request.logical_id, event.get("PhysicalResourceId", "new"))
+    if request_type == "Delete" and is_placeholder(event["PhysicalResourceId"]):
+        logger.info("Delete of a resource whose Create failed: nothing to remove")
+        return None
     if event.get("ResourceType") == permission_groups.RESOURCE_TYPE:
         return _serve_group(event, request, deadline, clients, sleep, on_owned)
     if request_type == "Delete":
@@ -62,10 +65,8 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
 def _serve_group(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
                  sleep: Callable[[float], None], on_owned: Callable[[str], None]) -> GroupOutcome | None:
     if event["RequestType"] == "Delete":
-        physical_id = event["PhysicalResourceId"]
-        if not is_placeholder(physical_id):
-            environment_id = _environment_of(event)
-            permission_groups.delete(ApiSession(clients(environment_id), request, deadline, sleep), physical_id)
+        api = ApiSession(clients(_environment_of(event)), request, deadline, sleep)
+        permission_groups.delete(api, event["PhysicalResourceId"])
         return None
     props = permission_groups.parse_group(event["ResourceProperties"])
     api = ApiSession(clients(props.environment_id), request, deadline, sleep, on_owned)
@@ -77,11 +78,7 @@ def _serve_group(event: dict[str, Any], request: RequestIdentity, deadline: Dead
 
 def _delete(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
             sleep: Callable[[float], None]) -> None:
-    physical_id = event["PhysicalResourceId"]
-    if is_placeholder(physical_id):
-        logger.info("Delete of a resource whose Create failed: no user to disable")
-        return
-    lifecycle.delete(Users(clients(_environment_of(event)), request, deadline, sleep), physical_id)
+    lifecycle.delete(Users(clients(_environment_of(event)), request, deadline, sleep), event["PhysicalResourceId"])
 
 
 def _environment_of(event: dict[str, Any]) -> str:

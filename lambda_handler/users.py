@@ -16,7 +16,6 @@ logger = logging.getLogger(__name__)
 
 CREATING, ENABLED, DISABLED = "CREATING", "ENABLED", "DISABLED"
 CREATING_WAIT_S = 60.0  # how long one invocation waits for CREATING to end
-LIST_PAGE_SIZE = 100  # ListUsers' maximum maxResults
 
 
 def desired_fields(props: UserProperties) -> dict[str, str]:
@@ -54,16 +53,11 @@ class Users(ApiSession):
             raise
 
     def find_by_email(self, email: str) -> dict[str, Any] | None:
-        wanted, token = email.lower(), None
-        while True:
-            page = self.call("ListUsers", self.client.list_users, maxResults=LIST_PAGE_SIZE,
-                              **({"nextToken": token} if token else {}))
-            for user in page.get("users", []):
-                if str(user.get("emailAddress", "")).lower() == wanted:
-                    return dict(user)
-            token = page.get("nextToken")
-            if not token:
-                return None
+        wanted = email.lower()
+        for user in self.items("ListUsers", self.client.list_users, "users"):
+            if str(user.get("emailAddress", "")).lower() == wanted:
+                return dict(user)
+        return None
 
     def create(self, props: UserProperties, step: str) -> str:
         response = self.call("CreateUser", self.client.create_user, emailAddress=props.email_address,
@@ -105,12 +99,6 @@ class Users(ApiSession):
 
     def memberships(self, user_id: str) -> dict[str, str]:
         """permissionGroupId -> membershipStatus, every page."""
-        found: dict[str, str] = {}
-        token: str | None = None
-        while True:
-            page = self.call("ListPermissionGroupsByUser", self.client.list_permission_groups_by_user,
-                             userId=user_id, maxResults=LIST_PAGE_SIZE, **({"nextToken": token} if token else {}))
-            found.update({g["permissionGroupId"]: g["membershipStatus"] for g in page.get("permissionGroups", [])})
-            token = page.get("nextToken")
-            if not token:
-                return found
+        groups = self.items("ListPermissionGroupsByUser", self.client.list_permission_groups_by_user,
+                            "permissionGroups", userId=user_id)
+        return {g["permissionGroupId"]: g["membershipStatus"] for g in groups}

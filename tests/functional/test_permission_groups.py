@@ -148,3 +148,19 @@ def test_a_group_deleted_outside_the_stack_does_not_block_its_users_or_their_rol
     assert result.status == "UPDATE_COMPLETE"
     assert stack.users()["ivy@example.com"]["lastName"] == "New"
     assert stack.groups_of("ivy@example.com") == {}
+
+
+def test_an_enabled_member_beyond_the_first_page_still_blocks_the_delete(stack: StackHarness) -> None:
+    created = stack.deploy(template(G1=group("g1")))
+    group_id = created.resource_ids()["G1"]
+    backend = stack.emulator.backend
+    for index in range(101):  # 100 disabled members fill the first page; the enabled one is on the second
+        user_id = backend.call("CreateUser", {"emailAddress": f"m{index}@example.com", "type": "APP_USER"})["userId"]
+        backend.call("AssociateUserToPermissionGroup", {"permissionGroupId": group_id, "userId": user_id})
+        if index < 100:
+            backend.call("DisableUser", {"userId": user_id})
+
+    result = stack.delete()
+
+    assert result.status == "DELETE_FAILED"
+    assert "still has 1 enabled member(s)" in next(e.reason for e in result.events if e.status == "DELETE_FAILED")
