@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Acknowledgment, ArnFormat, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -13,7 +15,16 @@ from .bundling import HANDLER, handler_code
 __all__ = ["FinSpaceUserProvider"]
 
 PROVIDER_ID = "FinSpaceUserProvider"
+# Each call is retried (capped backoff, full jitter) while the invocation has time left, so the
+# timeout is the patience of one request under throttling.
 FUNCTION_TIMEOUT = Duration.minutes(5)
+# CloudFormation invokes the function asynchronously; events beyond the reserved concurrency wait in
+# Lambda's queue (retried for up to 6 hours, 1 s to 5 min apart) instead of failing. 10 containers ask
+# FinSpace for more than its observed burst, so the function is never the bottleneck, while the burst
+# (and one credentials exchange per container) stays bounded at its source.
+RESERVED_CONCURRENCY = 10
+# CloudFormation's wait for one answer, queueing in Lambda included (README: Sizing).
+SERVICE_TIMEOUT = Duration.minutes(30)
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 CREDENTIALS_ACTION = "finspace-api:GetProgrammaticAccessCredentials"
 
@@ -30,11 +41,21 @@ class FinSpaceUserProvider(Construct):
         region's credentials ARN and write the function's own log group.
     :param export_name: the export name of the service token, for plain CloudFormation
         templates (``!ImportValue``). Default: - ``<stack name>-FinSpaceUserServiceToken``.
+    :param reserved_concurrency: the function's reserved concurrency: the most containers calling
+        FinSpace at once. ``None`` reserves nothing (for accounts without unreserved concurrency to
+        spare). Default: 10.
+    :param timeout: the function's timeout: how long one request may keep retrying a throttled
+        FinSpace before it answers FAILED. Default: 5 minutes.
+    :param service_timeout: how long CloudFormation waits for each resource's answer, time queued in
+        Lambda included; must exceed ``timeout``. Default: 30 minutes.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole | None = None,
-                 export_name: str | None = None) -> None:
+                 export_name: str | None = None, reserved_concurrency: int | None = RESERVED_CONCURRENCY,
+                 timeout: Duration = FUNCTION_TIMEOUT, service_timeout: Duration = SERVICE_TIMEOUT) -> None:
         super().__init__(scope, construct_id)
+        _check_timeouts(timeout, service_timeout, reserved_concurrency)
+        self.service_timeout = service_timeout
         stack = Stack.of(self)
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
         self.role = role or self._new_role(stack)
@@ -44,7 +65,8 @@ class FinSpaceUserProvider(Construct):
             handler=HANDLER,
             code=handler_code(),
             role=self.role,
-            timeout=FUNCTION_TIMEOUT,
+            timeout=timeout,
+            reserved_concurrent_executions=reserved_concurrency,
             memory_size=256,
             log_group=self.log_group,
             description="Serves Custom::FinSpaceUser (FinSpace Data API users as code)",
@@ -66,13 +88,14 @@ class FinSpaceUserProvider(Construct):
         return self.function.function_arn
 
     @classmethod
-    def of(cls, scope: Construct) -> FinSpaceUserProvider:
-        """The stack's shared provider, created on first use."""
+    def of(cls, scope: Construct, **options: Any) -> FinSpaceUserProvider:
+        """The stack's shared provider, created on first use with ``options`` (the constructor's
+        keyword arguments)."""
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, FinSpaceUserProvider):
             return existing
-        return cls(stack, PROVIDER_ID)
+        return cls(stack, PROVIDER_ID, **options)
 
     def _new_role(self, stack: Stack) -> iam.Role:
         credentials_arn = stack.format_arn(service="finspace-api", resource="/credentials/programmatic",
@@ -87,3 +110,16 @@ class FinSpaceUserProvider(Construct):
                                     resources=[self.log_group.log_group_arn]),
             ])},
         )
+
+
+def _check_timeouts(timeout: Duration, service_timeout: Duration, reserved_concurrency: int | None) -> None:
+    """Fail at synthesis on settings CloudFormation or Lambda would refuse, or that lose answers."""
+    function_s, service_s = timeout.to_seconds(), service_timeout.to_seconds()
+    if not 1 <= function_s <= 900:
+        raise ValueError(f"FinSpaceUserProvider timeout must be 1 s to 15 min (got {function_s:g} s)")
+    if not function_s < service_s <= 3600:
+        raise ValueError(f"FinSpaceUserProvider service_timeout must exceed timeout ({function_s:g} s) and be at "
+                         f"most 3600 s (got {service_s:g} s)")
+    if reserved_concurrency is not None and reserved_concurrency < 1:
+        raise ValueError(f"FinSpaceUserProvider reserved_concurrency must be at least 1, or None to reserve "
+                         f"nothing (got {reserved_concurrency})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, CustomResource, Duration, RemovalPolicy, Token
+from aws_cdk import Annotations, CustomResource, RemovalPolicy, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -17,11 +17,9 @@ from .provider import FinSpaceUserProvider
 if TYPE_CHECKING:
     from .permission_group import FinSpacePermissionGroup
 
-__all__ = ["SERVICE_TIMEOUT", "FinSpaceUser", "provider_resource", "validate_literals"]
+__all__ = ["FinSpaceUser", "provider_resource", "validate_literals"]
 
 RESOURCE_TYPE = "Custom::FinSpaceUser"
-# Well below CloudFormation's default hour; above the provider's 5-minute Lambda timeout.
-SERVICE_TIMEOUT = Duration.minutes(10)
 
 
 class FinSpaceUser(Construct):
@@ -132,7 +130,8 @@ def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource
                       properties: dict[str, Any], removal_policy: RemovalPolicy) -> CustomResource:
     """The construct's main child, ``Resource``, served by ``provider``."""
     return CustomResource(scope, "Resource", service_token=provider.service_token, resource_type=resource_type,
-                          properties=properties, removal_policy=removal_policy, service_timeout=SERVICE_TIMEOUT)
+                          properties=properties, removal_policy=removal_policy,
+                          service_timeout=provider.service_timeout)
 
 
 def validate_literals(subject: str, properties: dict[str, Any], fields: tuple[FieldSpec, ...],

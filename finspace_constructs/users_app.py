@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import NestedStack, RemovalPolicy, Stack
@@ -44,9 +44,11 @@ class FinSpaceUsersStack(Stack):
     bucket of users."""
 
     def __init__(self, scope: Construct, construct_id: str, *, users: list[ResolvedUser],
-                 groups: Sequence[ResolvedGroup] = (), **kwargs: Any) -> None:
+                 groups: Sequence[ResolvedGroup] = (), provider_options: Mapping[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        """``provider_options``: keyword arguments of :class:`FinSpaceUserProvider`."""
         super().__init__(scope, construct_id, **kwargs)
-        provider = FinSpaceUserProvider.of(self)
+        provider = FinSpaceUserProvider.of(self, **(provider_options or {}))
         declared = {(g.environment_id, g.name): _declare_group(self, g, provider)
                     for g in sorted(groups, key=lambda g: (g.environment_id, g.name))}
         buckets: dict[int, list[ResolvedUser]] = defaultdict(list)
@@ -82,6 +84,7 @@ def _declare(scope: Construct, user: ResolvedUser, provider: FinSpaceUserProvide
 class FinSpaceUserProviderStack(Stack):
     """Only the provider: its exported service token serves plain CloudFormation templates."""
 
-    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, provider_options: Mapping[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.provider = FinSpaceUserProvider.of(self)
+        self.provider = FinSpaceUserProvider.of(self, **(provider_options or {}))
