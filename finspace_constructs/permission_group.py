@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from aws_cdk import RemovalPolicy
 from constructs import Construct
 
-from lambda_handler.permission_groups import GROUP_FIELDS, RESOURCE_TYPE
-
+from ._handler import GROUP_FIELDS
+from ._handler import GROUP_RESOURCE_TYPE as RESOURCE_TYPE
 from .enums import ApplicationPermission
 from .provider import FinSpaceUserProvider
 from .user import provider_resource, validate_literals

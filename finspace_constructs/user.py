@@ -9,8 +9,7 @@ from aws_cdk import Annotations, CustomResource, RemovalPolicy, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
-
+from ._handler import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
 from .enums import ApiAccess, UserType
 from .provider import FinSpaceUserProvider
 

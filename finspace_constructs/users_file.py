@@ -24,9 +24,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
-from lambda_handler.permission_groups import GROUP_FIELDS
-from lambda_handler.properties import value_problem
-
+from ._handler import GROUP_FIELDS, value_problem
 from .enums import ApiAccess, ApplicationPermission, UserType
 
 __all__ = [

@@ -1,0 +1,44 @@
+"""The handler's own definitions (limits, property names), wherever the handler lives.
+
+In this repository the handler is the top-level ``lambda_handler`` package. In the
+installed distribution it is carried only inside this package's ready-made Lambda asset
+(``finspace_constructs/_asset/lambda_handler``), so installing adds no generic top-level
+name such as ``lambda_handler``. Either way the constructs read the very definitions the
+handler validates with: one place for each limit.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+__all__ = [
+    "API_ACCESS_ENABLED",
+    "ASSET_DIR",
+    "FIELDS",
+    "GROUP_FIELDS",
+    "GROUP_RESOURCE_TYPE",
+    "HANDLER_PACKAGE",
+    "FieldSpec",
+    "value_problem",
+]
+
+# Present only in a built wheel: the handler, its model and crhelper, assembled at build time.
+ASSET_DIR = Path(__file__).resolve().parent / "_asset"
+HANDLER_PACKAGE = (f"{__package__}._asset.lambda_handler" if (ASSET_DIR / "lambda_handler").is_dir()
+                   else "lambda_handler")
+
+if TYPE_CHECKING:
+    from lambda_handler.permission_groups import GROUP_FIELDS
+    from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
+    from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
+else:
+    _properties = import_module(f"{HANDLER_PACKAGE}.properties")
+    _groups = import_module(f"{HANDLER_PACKAGE}.permission_groups")
+    API_ACCESS_ENABLED = _properties.API_ACCESS_ENABLED
+    FIELDS = _properties.FIELDS
+    FieldSpec = _properties.FieldSpec
+    value_problem = _properties.value_problem
+    GROUP_FIELDS = _groups.GROUP_FIELDS
+    GROUP_RESOURCE_TYPE = _groups.RESOURCE_TYPE
