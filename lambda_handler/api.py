@@ -7,11 +7,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from .deadline import Deadline
-from .errors import api_error
 from .ids import RequestIdentity
+from .retries import Persistence
 
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient
@@ -27,7 +25,8 @@ class ApiSession:
 
     def __init__(self, client: FinSpaceDataClient, request: RequestIdentity, deadline: Deadline,
                  sleep: Callable[[float], None] = time.sleep,
-                 on_owned: Callable[[str], None] = lambda _resource_id: None) -> None:
+                 on_owned: Callable[[str], None] = lambda _resource_id: None,
+                 persistence: Persistence | None = None) -> None:
         """``on_owned(id)`` is told as soon as a FinSpace object belongs to this resource, so that
         even a timeout answers with its id and the rollback Delete reaches it."""
         self.client = client
@@ -35,14 +34,11 @@ class ApiSession:
         self.deadline = deadline
         self.sleep = sleep
         self.on_owned = on_owned
+        self.persistence = persistence or Persistence(deadline, sleep)
 
     def call(self, operation: str, function: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
-        self.deadline.check(f"calling {operation}")
-        try:
-            response: dict[str, Any] = function(**kwargs)
-        except (ClientError, BotoCoreError) as error:
-            raise api_error(operation, error) from error
-        return response
+        """One API operation, retried while it fails transiently and time is left."""
+        return self.persistence.call(operation, function, **kwargs)
 
     def items(self, operation: str, function: Callable[..., Any], key: str, **kwargs: Any) -> Iterator[Any]:
         """Every item under ``key`` of a List operation, page after page."""

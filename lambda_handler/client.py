@@ -30,18 +30,20 @@ def new_session() -> botocore.session.Session:
     return session
 
 
-MAX_ATTEMPTS = 5
+# One attempt per botocore call: lambda_handler.retries repeats transient failures for as long as
+# the invocation's time allows, which a fixed number of attempts cannot do.
+MAX_ATTEMPTS = 1
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 10.0
-WORST_CALL_S = (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) * MAX_ATTEMPTS + 5  # + standard mode's backoff
+WORST_CALL_S = (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) * MAX_ATTEMPTS + 2  # + answering CloudFormation
 
 
 def default_config(
     *, max_attempts: int = MAX_ATTEMPTS, connect_timeout: float = CONNECT_TIMEOUT_S,
     read_timeout: float = READ_TIMEOUT_S,
 ) -> Config:
-    """Bounded standard retries and timeouts: one call (retries included) lasts at most
-    ``WORST_CALL_S``, well inside a Lambda invocation."""
+    """Timeouts that bound one attempt to ``WORST_CALL_S``; retries are the caller's
+    (:class:`lambda_handler.retries.Persistence`)."""
     return Config(
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=connect_timeout,

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import botocore.session
-from botocore.exceptions import BotoCoreError, ClientError
 
 from .client import new_finspace_client, new_session
-from .errors import api_error
+from .retries import Persistence
 
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient
@@ -30,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 DURATION_MINUTES = 60  # the API's maximum
 RENEW_MARGIN_S = 600.0  # renew when less than this is left: more than one invocation can last
+STANDALONE_BUDGET_S = 60.0  # how long a caller without its own deadline keeps retrying the exchange
 
 
 @dataclass(frozen=True)
@@ -60,26 +60,25 @@ class ProgrammaticCredentials:
             self._session = new_session()
         return self._session
 
-    def client_for(self, environment_id: str) -> FinSpaceDataClient:
+    def client_for(self, environment_id: str, persistence: Persistence | None = None) -> FinSpaceDataClient:
+        """The environment's signed client; the exchange, when one is due, retries transient
+        failures within ``persistence`` (default: a budget of its own)."""
         with self._lock:
             cached = self._cache.get(environment_id)
             if cached is not None and cached.expires_at - RENEW_MARGIN_S > self._clock():
                 return cached.client
-            cached = self._issue(environment_id)
+            cached = self._issue(environment_id, persistence or Persistence.for_seconds(STANDALONE_BUDGET_S))
             self._cache[environment_id] = cached
             return cached.client
 
-    def _issue(self, environment_id: str) -> _Cached:
+    def _issue(self, environment_id: str, persistence: Persistence) -> _Cached:
         session = self._botocore_session()
         if self._caller is None:
             self._caller = new_finspace_client(session, region_name=self._region_name)
         issued_at = self._clock()
-        try:
-            response = self._caller.get_programmatic_access_credentials(
-                environmentId=environment_id, durationInMinutes=DURATION_MINUTES
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise api_error("GetProgrammaticAccessCredentials", error) from error
+        response = persistence.call("GetProgrammaticAccessCredentials",
+                                    self._caller.get_programmatic_access_credentials,
+                                    environmentId=environment_id, durationInMinutes=DURATION_MINUTES)
         issued = response["credentials"]
         keys = (issued["accessKeyId"], issued["secretAccessKey"], issued["sessionToken"])
         minutes = response.get("durationInMinutes", DURATION_MINUTES)

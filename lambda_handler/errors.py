@@ -10,8 +10,10 @@ from __future__ import annotations
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionError,  # noqa: A004 - botocore's name: every failure to reach or hear the endpoint
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
 
@@ -23,9 +25,9 @@ __all__ = [
     "MissingResourceError",
     "PropertyError",
     "ProviderError",
-    "StaleRequestError",
     "api_error",
     "error_code",
+    "is_transient",
 ]
 
 
@@ -45,19 +47,16 @@ class MissingResourceError(ProviderError):
     """The FinSpace object this resource manages no longer exists."""
 
 
-class StaleRequestError(ProviderError):
-    """A late duplicate of a request whose effect CloudFormation already undid."""
-
-
 class DeadlineError(ProviderError):
     """Not enough invocation time left to finish safely."""
 
 
 class ApiCallError(ProviderError):
-    """A FinSpace API call failed after botocore's retries."""
+    """A FinSpace API call failed (a transient error: every retry the time budget allowed failed)."""
 
-    def __init__(self, operation: str, code: str, fix: str) -> None:
-        super().__init__(f"{operation} failed with {code}: {fix}")
+    def __init__(self, operation: str, code: str, fix: str, attempts: int = 1) -> None:
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"{operation} failed with {code}{tries}: {fix}")
         self.operation = operation
         self.code = code
 
@@ -65,24 +64,39 @@ class ApiCallError(ProviderError):
 API_ERROR_FIXES = {
     "AccessDeniedException": "register the provider role as apiAccessPrincipalArn of a FinSpace user allowed to "
     "manage users (README: Bootstrap)",
-    "ThrottlingException": "FinSpace kept throttling after retries; deploy again later",
-    "InternalServerException": "FinSpace kept failing after retries; deploy again later",
+    "ThrottlingException": "FinSpace throttled every retry until the function's time ran out; deploy again, and "
+    "size the provider for the number of users (README: Sizing)",
+    "InternalServerException": "FinSpace kept failing until the function's time ran out; deploy again later",
     "LimitExceededException": "the environment's user limit is reached; disable unused users or raise the limit",
     "ValidationException": "FinSpace rejected a value; check the properties against the README reference",
     "ResourceNotFoundException": "the user or environment does not exist; check EnvironmentId",
     "ConflictException": "the user is in a conflicting state; check it in FinSpace and deploy again",
 }
 CONNECTION_FIX = "could not reach the FinSpace endpoint; check the network path and AWS_ENDPOINT_URL_FINSPACE_DATA"
+# Codes that mean "slow down" rather than "wrong request", whatever HTTP status carries them.
+THROTTLING_CODES = frozenset({
+    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown",
+    "ServiceUnavailableException", "ServiceUnavailable", "InternalServerException", "InternalFailure",
+})
 
 
-def api_error(operation: str, error: ClientError | BotoCoreError) -> ApiCallError:
+def api_error(operation: str, error: ClientError | BotoCoreError, attempts: int = 1) -> ApiCallError:
     """Translate a botocore error into an :class:`ApiCallError` (never echoing its message)."""
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", "UnknownError"))
-        return ApiCallError(operation, code, API_ERROR_FIXES.get(code, "see the function's logs"))
+        return ApiCallError(operation, code, API_ERROR_FIXES.get(code, "see the function's logs"), attempts)
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
-        return ApiCallError(operation, type(error).__name__, CONNECTION_FIX)
-    return ApiCallError(operation, type(error).__name__, "see the function's logs")
+        return ApiCallError(operation, type(error).__name__, CONNECTION_FIX, attempts)
+    return ApiCallError(operation, type(error).__name__, "see the function's logs", attempts)
+
+
+def is_transient(error: ClientError | BotoCoreError) -> bool:
+    """True when the same call may succeed later: throttling, a 5xx, or a connection that failed or
+    dropped (every mutating call carries a client token, so repeating one is safe)."""
+    if isinstance(error, ClientError):
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return status == 429 or status >= 500 or error_code(error) in THROTTLING_CODES
+    return isinstance(error, ConnectionError | HTTPClientError)
 
 
 def error_code(error: ClientError) -> str:

@@ -22,6 +22,7 @@ from crhelper import CfnResource
 
 from lambda_handler.credentials import ProgrammaticCredentials
 from lambda_handler.deadline import Deadline
+from lambda_handler.directory import UserDirectory
 from lambda_handler.errors import ProviderError
 from lambda_handler.permission_groups import GROUP_FIELDS
 from lambda_handler.properties import personal_values_of
@@ -43,6 +44,7 @@ helper = CfnResource(
     ssl_verify=os.environ.get("AWS_CA_BUNDLE") or None,  # type: ignore[arg-type] # its stubs lag: a path works
 )
 _credentials = ProgrammaticCredentials(region_name=os.environ.get("AWS_REGION"))
+_directory = UserDirectory()  # email -> userId, kept while the container is warm
 
 
 class RequestFailedError(Exception):
@@ -56,7 +58,8 @@ def answer(event: dict[str, Any], context: Any) -> str:
     """Serve one request; the returned id is the PhysicalResourceId."""
     helper.PhysicalResourceId = fallback_id(event)  # before any API call: crhelper reset it to ""
     try:
-        outcome = serve(event, Deadline.from_context(context), _credentials.client_for, on_owned=_own)
+        outcome = serve(event, Deadline.from_context(context), _credentials.client_for, on_owned=_own,
+                        directory=_directory)
     except Exception as error:  # every failure becomes one clear, personal-data-free Reason
         reason = render_reason(error, event["RequestId"], _personal_values(event))
         if not isinstance(error, ProviderError):  # a bug: name it for the operator, without the message

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from .errors import AdoptionRequiredError, ApiCallError, DeadlineError, ProviderError, StaleRequestError
+from .errors import AdoptionRequiredError, ApiCallError, ProviderError
 from .ids import is_placeholder
 from .memberships import sync_memberships
 from .properties import UserProperties
@@ -39,26 +39,26 @@ class Outcome:
 def create(users: Users, props: UserProperties) -> Outcome:
     """CreateUser (idempotent per request); reclaim a DISABLED user or adopt an ENABLED one;
     then make it a member of its declared permission groups."""
-    outcome = _create_user(users, props)
-    sync_memberships(users, outcome.user_id, props.permission_group_ids, previously=())
+    outcome, made_now = _create_user(users, props)
+    sync_memberships(users, outcome.user_id, props.permission_group_ids, previously=(),
+                     current={} if made_now else None)
     return outcome
 
 
-def _create_user(users: Users, props: UserProperties) -> Outcome:
+def _create_user(users: Users, props: UserProperties) -> tuple[Outcome, bool]:
+    """The user and whether this request made it. A new enabled user costs one call: FinSpace ends
+    CREATING by itself, and a late retry of this request replays the same CreateUser (client token)
+    without touching a user that a rollback has disabled since."""
     try:
         user_id = users.create(props, step="create")
     except ApiCallError as error:
         if error.code != "ConflictException":
             raise
-        return _take_over(users, props, error)
-    status = users.wait_while_creating(user_id)
-    if status == DISABLED and props.enabled:
-        # Only a Delete disables a user this request created: this is a late retry of a
-        # Create that CloudFormation already rolled back. Re-enabling would orphan the user.
-        raise StaleRequestError(
-            f"FinSpace user {user_id} was disabled after this Create made it (rolled back); left as it is"
-        )
-    return _apply_enabled(users, user_id, status, props)
+        return _take_over(users, props, error), False
+    if props.enabled:
+        return Outcome(user_id, ENABLED), True
+    users.set_enabled(user_id, False, step="set-disabled")
+    return Outcome(user_id, DISABLED), True
 
 
 def _take_over(users: Users, props: UserProperties, conflict: ApiCallError) -> Outcome:
@@ -120,19 +120,12 @@ def _replace(users: Users, new: UserProperties) -> Outcome:
 def delete(users: Users, physical_id: str) -> None:
     """DisableUser; a missing or already disabled user is success. (A placeholder id never
     reaches here: the caller answers it without any API call.)"""
-    try:
-        users.set_enabled(physical_id, False, step="delete", missing_ok=True)
-    except ApiCallError as error:
-        if error.code != "ConflictException" or users.wait_while_creating(physical_id) == CREATING:
-            raise
-        users.set_enabled(physical_id, False, step="delete-after-creating", missing_ok=True)
+    users.set_enabled(physical_id, False, step="delete", missing_ok=True)
 
 
 def _apply_enabled(users: Users, user_id: str, status: str, props: UserProperties) -> Outcome:
     desired = ENABLED if props.enabled else DISABLED
     if status == desired or (status == CREATING and props.enabled):
         return Outcome(user_id, status)
-    if status == CREATING:
-        raise DeadlineError(f"FinSpace user {user_id} is still CREATING, so it cannot be disabled yet; deploy again")
     users.set_enabled(user_id, props.enabled, step=f"set-{desired.lower()}")
     return Outcome(user_id, desired)

@@ -16,12 +16,15 @@ MEMBERSHIP_WAIT_S = 60.0
 ADDED, ADDING, REMOVING = "ADDITION_SUCCESS", "ADDITION_IN_PROGRESS", "REMOVAL_IN_PROGRESS"
 
 
-def sync_memberships(users: Users, user_id: str, declared: tuple[str, ...], previously: tuple[str, ...]) -> None:
+def sync_memberships(users: Users, user_id: str, declared: tuple[str, ...], previously: tuple[str, ...],
+                     current: dict[str, str] | None = None) -> None:
     """Make ``user_id`` a member of every declared group; remove it from groups that the previous
-    declaration had and this one drops. Memberships made outside the stack are left alone."""
+    declaration had and this one drops. Memberships made outside the stack are left alone.
+    ``current``: the memberships when already known (a user made by this request has none)."""
     if not declared and not previously:
         return  # nothing declared now or before: not even a look-up
-    current = users.memberships(user_id)
+    if current is None:
+        current = users.memberships(user_id)
     dropped = [g for g in previously if g not in declared and g in current and current[g] != REMOVING]
     added = [g for g in declared if current.get(g) not in (ADDED, ADDING)]
     vanished = {g for g in added if not _associate(users, user_id, g, newly_declared=g not in previously)}

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from . import lifecycle, permission_groups
 from .api import ApiSession
 from .deadline import Deadline
+from .directory import UserDirectory
 from .errors import PropertyError
 from .ids import RequestIdentity, is_placeholder
 from .lifecycle import Outcome
 from .permission_groups import GroupOutcome
 from .properties import declared_groups_of, field_problem, identity_of, parse_properties
+from .retries import Persistence
 from .users import Users
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ __all__ = ["ClientFactory", "fallback_id", "serve"]
 
 logger = logging.getLogger(__name__)
 
-ClientFactory = Callable[[str], "FinSpaceDataClient"]
+ClientFactory = Callable[[str, Persistence], "FinSpaceDataClient"]
+"""(environment id, the request's persistence) -> a client signed for that environment."""
 
 
 def fallback_id(event: dict[str, Any]) -> str:
@@ -38,10 +41,12 @@ def fallback_id(event: dict[str, Any]) -> str:
 
 def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
           sleep: Callable[[float], None] = time.sleep,
-          on_owned: Callable[[str], None] = lambda _user_id: None) -> Outcome | GroupOutcome | None:
+          on_owned: Callable[[str], None] = lambda _user_id: None,
+          directory: UserDirectory | None = None) -> Outcome | GroupOutcome | None:
     """Carry out the request; ``None`` for a Delete (which keeps its id).
 
-    ``on_owned`` learns the user id as soon as this resource owns a user (see :class:`Users`).
+    ``on_owned`` learns the user id as soon as this resource owns a user (see :class:`Users`);
+    ``directory`` is the container's email index (default: one for this request only).
     """
     request = RequestIdentity.from_event(event)
     request_type = event["RequestType"]
@@ -49,13 +54,18 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
     if request_type == "Delete" and is_placeholder(event["PhysicalResourceId"]):
         logger.info("Delete of a resource whose Create failed: nothing to remove")
         return None
+    persistence = Persistence(deadline, sleep)
     if event.get("ResourceType") == permission_groups.RESOURCE_TYPE:
-        return _serve_group(event, request, deadline, clients, sleep, on_owned)
+        return _serve_group(event, request, deadline, clients, persistence, on_owned)
+    def users_of(environment_id: str) -> Users:
+        return Users(clients(environment_id, persistence), request, deadline, sleep, on_owned, persistence,
+                     emails=(directory or UserDirectory()).of(environment_id))
+
     if request_type == "Delete":
-        _delete(event, request, deadline, clients, sleep)
+        lifecycle.delete(users_of(_environment_of(event)), event["PhysicalResourceId"])
         return None
     props = parse_properties(event["ResourceProperties"])
-    users = Users(clients(props.environment_id), request, deadline, sleep, on_owned)
+    users = users_of(props.environment_id)
     if request_type == "Create":
         return lifecycle.create(users, props)
     old = event.get("OldResourceProperties", {})
@@ -63,22 +73,20 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
 
 
 def _serve_group(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
-                 sleep: Callable[[float], None], on_owned: Callable[[str], None]) -> GroupOutcome | None:
+                 persistence: Persistence, on_owned: Callable[[str], None]) -> GroupOutcome | None:
+    def session(environment_id: str) -> ApiSession:
+        return ApiSession(clients(environment_id, persistence), request, deadline, persistence.sleep, on_owned,
+                          persistence)
+
     if event["RequestType"] == "Delete":
-        api = ApiSession(clients(_environment_of(event)), request, deadline, sleep)
-        permission_groups.delete(api, event["PhysicalResourceId"])
+        permission_groups.delete(session(_environment_of(event)), event["PhysicalResourceId"])
         return None
     props = permission_groups.parse_group(event["ResourceProperties"])
-    api = ApiSession(clients(props.environment_id), request, deadline, sleep, on_owned)
     if event["RequestType"] == "Create":
-        return permission_groups.create(api, props)
+        return permission_groups.create(session(props.environment_id), props)
     old_environment = str(event.get("OldResourceProperties", {}).get("EnvironmentId", ""))
-    return permission_groups.update(api, props, event["PhysicalResourceId"], old_environment)
-
-
-def _delete(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,
-            sleep: Callable[[float], None]) -> None:
-    lifecycle.delete(Users(clients(_environment_of(event)), request, deadline, sleep), event["PhysicalResourceId"])
+    return permission_groups.update(session(props.environment_id), props, event["PhysicalResourceId"],
+                                    old_environment)
 
 
 def _environment_of(event: dict[str, Any]) -> str:
@@ -89,4 +97,3 @@ def _environment_of(event: dict[str, Any]) -> str:
     if problem:
         raise PropertyError(f"Invalid properties: {problem}")
     return str(environment_id)
-

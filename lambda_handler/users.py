@@ -7,7 +7,8 @@ import logging
 from typing import Any
 
 from .api import ApiSession
-from .errors import ApiCallError, MissingResourceError
+from .directory import EmailIndex
+from .errors import ApiCallError, DeadlineError, MissingResourceError
 from .properties import API_ACCESS_ENABLED, UserProperties
 
 __all__ = ["CREATING", "DISABLED", "ENABLED", "Users", "changed_fields", "desired_fields"]
@@ -39,7 +40,14 @@ def changed_fields(actual: dict[str, Any], props: UserProperties) -> dict[str, s
 
 
 class Users(ApiSession):
-    """The user operations one CloudFormation request needs."""
+    """The user operations one CloudFormation request needs.
+
+    ``emails``: the environment's email index, shared by the requests a warm container serves.
+    """
+
+    def __init__(self, *args: Any, emails: EmailIndex | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.emails = emails or EmailIndex()
 
     def get(self, user_id: str) -> dict[str, Any]:
         try:
@@ -53,11 +61,16 @@ class Users(ApiSession):
             raise
 
     def find_by_email(self, email: str) -> dict[str, Any] | None:
-        wanted = email.lower()
-        for user in self.items("ListUsers", self.client.list_users, "users"):
-            if str(user.get("emailAddress", "")).lower() == wanted:
-                return dict(user)
-        return None
+        """The user with this email as FinSpace has it now (status included), or ``None``."""
+        user_id = self.emails.find(self, email)
+        if user_id is None:
+            return None
+        try:
+            return self.get(user_id)
+        except MissingResourceError:  # removed outside FinSpace's API since it was learned
+            self.emails.forget(email)
+            user_id = self.emails.find(self, email)
+            return None if user_id is None else self.get(user_id)
 
     def create(self, props: UserProperties, step: str) -> str:
         response = self.call("CreateUser", self.client.create_user, emailAddress=props.email_address,
@@ -65,6 +78,7 @@ class Users(ApiSession):
         user_id = str(response["userId"])
         logger.info("CreateUser answered userId %s", user_id)
         self.on_owned(user_id)
+        self.emails.remember(props.email_address, user_id)
         return user_id
 
     def update(self, user_id: str, changes: dict[str, str], step: str) -> None:
@@ -75,6 +89,8 @@ class Users(ApiSession):
         logger.info("UpdateUser %s changed %s", user_id, ", ".join(sorted(changes)))
 
     def set_enabled(self, user_id: str, enabled: bool, step: str, *, missing_ok: bool = False) -> None:
+        """EnableUser / DisableUser. A Conflict is looked into: already in that status is success; a
+        user still CREATING is waited for (bounded) and asked again."""
         operation, function = ("EnableUser", self.client.enable_user) if enabled else \
             ("DisableUser", self.client.disable_user)
         try:
@@ -83,9 +99,20 @@ class Users(ApiSession):
             if error.code == "ResourceNotFoundException" and missing_ok:
                 logger.info("%s: user %s does not exist; nothing to do", operation, user_id)
                 return
-            if error.code != "ConflictException" or self.get(user_id)["status"] != (ENABLED if enabled else DISABLED):
+            if error.code != "ConflictException":
                 raise
+            self._after_conflict(user_id, enabled, operation, step, error)
         logger.info("%s %s done", operation, user_id)
+
+    def _after_conflict(self, user_id: str, enabled: bool, operation: str, step: str, error: ApiCallError) -> None:
+        status = self.wait_while_creating(user_id)
+        if status == (ENABLED if enabled else DISABLED):
+            return
+        if status == CREATING:
+            raise DeadlineError(f"FinSpace user {user_id} is still CREATING, so {operation} cannot run yet; "
+                                "deploy again") from error
+        function = self.client.enable_user if enabled else self.client.disable_user
+        self.call(operation, function, userId=user_id, clientToken=self.token(f"{step}-after-creating"))
 
     def wait_while_creating(self, user_id: str, status: str | None = None) -> str:
         """Poll GetUser while the user is CREATING, for a bounded time; the last status."""

@@ -50,6 +50,19 @@ def test_create_makes_the_user_and_answers_its_id_and_safe_data(stack: StackHarn
     assert result.stack.resources["Ada"].data == {"UserId": made["userId"], "Status": "ENABLED"}
 
 
+def test_create_and_delete_of_an_enabled_user_cost_one_call_each(stack: StackHarness) -> None:
+    created = stack.deploy(template(Ida=user("ida@example.com")))
+    create_calls = [c.operation for c in stack.emulator.calls_of() if c.operation != "GetProgrammaticAccessCredentials"]
+    stack.emulator.clear_calls()
+    deleted = stack.delete()
+    delete_calls = [c.operation for c in stack.emulator.calls_of() if c.operation != "GetProgrammaticAccessCredentials"]
+
+    assert (created.status, deleted.status) == ("CREATE_COMPLETE", "DELETE_COMPLETE")
+    assert create_calls == ["CreateUser"]
+    assert delete_calls == ["DisableUser"]
+    assert stack.users()["ida@example.com"]["status"] == "DISABLED"
+
+
 def test_create_with_enabled_false_leaves_the_user_disabled(stack: StackHarness) -> None:
     result = stack.deploy(template(Bob=user("bob@example.com", Enabled="false")))
 
@@ -266,9 +279,12 @@ def test_throttling_and_server_errors_are_retried_and_the_stack_succeeds(stack: 
 
 def test_timeout_answers_failed_with_the_user_id_then_rolls_back_cleanly(tmp_path: Path) -> None:
     harness = StackHarness(tmp_path, timeout_s=4, retry_delays=(0.1, 0.1))
-    harness.emulator.faults.configure(FaultSettings(latency=6, operations=frozenset({"GetUser"})))
+    group_id = harness.emulator.backend.call("CreatePermissionGroup", {
+        "name": "slow", "applicationPermissions": ["ViewAuditData"]})["permissionGroupId"]
+    slow = frozenset({"AssociateUserToPermissionGroup"})
+    harness.emulator.faults.configure(FaultSettings(latency=6, operations=slow))
     try:
-        result = harness.deploy(template(Sam=user("sam@example.com")))
+        result = harness.deploy(template(Sam=user("sam@example.com", PermissionGroupIds=[group_id])))
         harness.function.drain()
         users = harness.users()
     finally:
