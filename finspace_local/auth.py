@@ -1,9 +1,11 @@
-"""Two-step authentication as FinSpace does it (see ``shared/docs/FACTS.md``).
+"""Two-step authentication as FinSpace does it (see the README, "What the emulator enforces").
 
-``GetProgrammaticAccessCredentials`` takes any well-formed SigV4 signature for the
-``finspace-api`` service (the caller's IAM identity, which this stand-in cannot
-check). Every other operation must carry a SigV4 signature made with credentials
-this emulator issued, not yet expired; the signature is recomputed and compared.
+``GetProgrammaticAccessCredentials`` takes a well-formed SigV4 signature for the
+``finspace-api`` service whose access key the emulator was told belongs to an IAM role
+(:meth:`~finspace_local.state.Backend.assign_role`: what IAM would know); the secret
+itself is not checked. Every other operation must carry a SigV4 signature made with
+credentials this emulator issued, not yet expired; the signature is recomputed and
+compared. Whether the role or the user may act is decided in :mod:`finspace_local.access`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class IssuedCredentials:
     session_token: str
     environment_id: str
     expires_at: float
+    user_id: str  # the FinSpace user these credentials act as
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ server on a free port in a background thread and stops it on exit. Requests are
 routed by the carried model, authenticated, validated, passed through the fault
 injector and answered by :class:`~finspace_local.state.Backend`. Every call is
 recorded in :attr:`Emulator.calls` (operation, HTTP status, error code, time).
+:attr:`Emulator.web_app` plays the FinSpace web application (add users, register
+roles) for the demo and tests; it never goes through the API.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ from .exceptions import ApiError
 from .faults import Faults, FaultSettings
 from .loopback import LoopbackServer, QuietHandler
 from .protocol import Answer, find_route, parse_input, read_only_operations, render_output
-from .state import Backend, BackendSettings
+from .state import CREDENTIALS_OPERATION, Backend, BackendSettings, Caller
 from .tls import LocalCA
 from .validation import validate_input
+from .webapp import WebApplication
 
 __all__ = ["CallRecord", "Emulator", "EmulatorSettings"]
 
-CREDENTIALS_OPERATION = "GetProgrammaticAccessCredentials"
 _Outcome = TypeVar("_Outcome", Answer, ApiError, None)
 CONTROL_PREFIX = "/_emulator/"
 
@@ -110,6 +112,7 @@ class Emulator:
         """``ca``: serve with this CA's certificate (share one with the CloudFormation driver)."""
         self.settings = settings or EmulatorSettings()
         self.backend = Backend(self.settings.db_path, self.settings.backend)
+        self.web_app = WebApplication(self.backend)
         self.faults = Faults(self.settings.faults)
         self.calls: list[CallRecord] = []
         self._calls_lock = threading.Lock()
@@ -179,23 +182,25 @@ class Emulator:
         try:
             if fault is not None:
                 raise _fault_error(fault)
-            self._authenticate(operation.name, method, split, headers, body)
+            caller = self._authenticate(operation.name, method, split, headers, body)
             params = parse_input(operation, labels, split.query, headers, body)
             members = tuple(sorted(params))
             validate_input(operation.input_shape, params)
-            answer = render_output(operation, self.backend.call(operation.name, params))
+            answer = render_output(operation, self.backend.call(operation.name, params, caller))
             return self._record(operation.name, answer, members)
         except ApiError as error:
             return self._record(operation.name, error, members)
 
-    def _authenticate(self, operation: str, method: str, split: Any, headers: dict[str, str], body: bytes) -> None:
+    def _authenticate(self, operation: str, method: str, split: Any, headers: dict[str, str], body: bytes) -> Caller:
+        """Who signed the request (access control itself is the backend's)."""
         authorization = parse_authorization(headers)
         if operation == CREDENTIALS_OPERATION:
-            return
+            return Caller(role_arn=self.backend.role_of(authorization.access_key_id))
         issued = self.backend.issued_credentials(authorization.access_key_id)
         host_url = f"{'https' if self.settings.tls else 'http'}://{headers.get('Host', '')}"
         raw_path = split.path + (f"?{split.query}" if split.query else "")
         verify_signature(SignedRequest(method, host_url, raw_path, headers, body), authorization, issued)
+        return Caller(credentials=issued)
 
     def _record(self, operation: str, outcome: _Outcome, members: tuple[str, ...] = ()) -> _Outcome:
         if isinstance(outcome, ApiError):

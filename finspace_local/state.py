@@ -3,6 +3,10 @@
 Kept in a file (a demo can stop and resume) or in memory. All access goes
 through one lock: SQLite serialises writers anyway, and this keeps each
 operation atomic (idempotency look-up, checks and writes together).
+
+Users and permission groups belong to an environment, as in FinSpace: a call acts in
+the environment its credentials were issued for. Each configured environment is
+created with its first superuser (as the AWS console does), who has no API access.
 """
 
 from __future__ import annotations
@@ -19,36 +23,43 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .access import check_may_manage, registered_user
 from .auth import IssuedCredentials
 from .exceptions import ApiError, access_denied, conflict, not_found, validation_error
 
-__all__ = ["Backend", "BackendSettings"]
+__all__ = ["CREDENTIALS_OPERATION", "FIRST_SUPERUSER_EMAIL", "Backend", "BackendSettings", "Caller"]
 
 Params = dict[str, Any]
 IDEMPOTENCY_SECONDS = 600  # FinSpace clientToken lifetime: 10 minutes
 USER_FIELDS = ("emailAddress", "type", "firstName", "lastName", "apiAccess", "apiAccessPrincipalArn")
+CREDENTIALS_OPERATION = "GetProgrammaticAccessCredentials"
+FIRST_SUPERUSER_EMAIL = "environment.admin@example.com"
+SCHEMA_VERSION = 2  # 2: environments, IAM principals, credentials acting as a user
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
-  rowid INTEGER PRIMARY KEY, userId TEXT UNIQUE, emailKey TEXT UNIQUE, emailAddress TEXT, type TEXT,
-  firstName TEXT, lastName TEXT, apiAccess TEXT, apiAccessPrincipalArn TEXT, status TEXT, readyAt REAL,
+  rowid INTEGER PRIMARY KEY, userId TEXT UNIQUE, environmentId TEXT, emailKey TEXT, emailAddress TEXT,
+  type TEXT, firstName TEXT, lastName TEXT, apiAccess TEXT, apiAccessPrincipalArn TEXT, status TEXT, readyAt REAL,
   createTime INTEGER, lastEnabledTime INTEGER, lastDisabledTime INTEGER, lastModifiedTime INTEGER,
-  lastLoginTime INTEGER);
+  lastLoginTime INTEGER, UNIQUE (environmentId, emailKey));
 CREATE TABLE IF NOT EXISTS groups (
-  rowid INTEGER PRIMARY KEY, permissionGroupId TEXT UNIQUE, name TEXT, description TEXT,
+  rowid INTEGER PRIMARY KEY, permissionGroupId TEXT UNIQUE, environmentId TEXT, name TEXT, description TEXT,
   applicationPermissions TEXT, createTime INTEGER, lastModifiedTime INTEGER);
+CREATE TABLE IF NOT EXISTS environments (environmentId TEXT PRIMARY KEY, createTime INTEGER);
+CREATE TABLE IF NOT EXISTS principals (accessKeyId TEXT PRIMARY KEY, roleArn TEXT);
 CREATE TABLE IF NOT EXISTS members (
   permissionGroupId TEXT, userId TEXT, membershipStatus TEXT, settlesAt REAL,
   PRIMARY KEY (permissionGroupId, userId));
 CREATE TABLE IF NOT EXISTS tokens (
   operation TEXT, token TEXT, fingerprint TEXT, response TEXT, createdAt REAL, PRIMARY KEY (operation, token));
 CREATE TABLE IF NOT EXISTS credentials (
-  accessKeyId TEXT PRIMARY KEY, secretAccessKey TEXT, sessionToken TEXT, environmentId TEXT, expiresAt REAL);
+  accessKeyId TEXT PRIMARY KEY, secretAccessKey TEXT, sessionToken TEXT, environmentId TEXT, expiresAt REAL,
+  userId TEXT);
 """
 
 _MEMBER_PAGE_SQL = {
     column: "SELECT m.rowid AS rowid, m.*, g.name FROM members m JOIN groups g USING (permissionGroupId)"
-    " WHERE m." + column + "=? AND m.rowid>? ORDER BY m.rowid LIMIT ?"
+    " WHERE m." + column + "=? AND g.environmentId=? AND m.rowid>? ORDER BY m.rowid LIMIT ?"
     for column in ("userId", "permissionGroupId")
 }
 
@@ -68,18 +79,28 @@ class BackendSettings:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who signed an API request: an IAM role (for GetProgrammaticAccessCredentials), or
+    credentials this emulator issued (for every other operation)."""
+
+    role_arn: str | None = None
+    credentials: IssuedCredentials | None = None
+
+
 class Backend:
-    """FinSpace users, permission groups, memberships and issued credentials."""
+    """FinSpace environments, users, permission groups, memberships, issued credentials, and
+    which IAM role each signing access key belongs to (what IAM would know)."""
 
     def __init__(self, db_path: str = ":memory:", settings: BackendSettings | None = None) -> None:
         self.settings = settings or BackendSettings()
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
-        self._db.executescript(_SCHEMA)
+        _open_schema(self._db, db_path)
         self._lock = threading.Lock()
         self._clock_offset = 0.0
+        self._environment = ""  # the environment of the call in progress (set under the lock)
         self.operations: dict[str, Callable[[Params], Params]] = {
-            "GetProgrammaticAccessCredentials": self.get_programmatic_access_credentials,
             "CreateUser": self.create_user,
             "GetUser": self.get_user,
             "ListUsers": self.list_users,
@@ -97,6 +118,8 @@ class Backend:
             "ListPermissionGroupsByUser": self.list_permission_groups_by_user,
             "ListUsersByPermissionGroup": self.list_users_by_permission_group,
         }
+        for environment_id in sorted(self.settings.environments):
+            self._create_environment(environment_id)
 
     # --- time -------------------------------------------------------------------
     def now(self) -> float:
@@ -110,12 +133,21 @@ class Backend:
         return int(self.now() * 1000)
 
     # --- dispatch ---------------------------------------------------------------
-    def call(self, operation: str, params: Params) -> Params:
-        """Run ``operation`` atomically, replaying a recent answer for a reused clientToken."""
+    def call(self, operation: str, params: Params, caller: Caller | None = None, *,
+             environment_id: str | None = None) -> Params:
+        """Run ``operation`` atomically, replaying a recent answer for a reused clientToken.
+
+        ``caller``: who signed the request; ``None`` is the emulator's own administration
+        (the web application, tests), unchecked, in ``environment_id`` (default: the only
+        configured environment)."""
         handler = self.operations.get(operation)
-        if handler is None:
+        if handler is None and operation != CREDENTIALS_OPERATION:
             raise ApiError("ValidationException", f"{operation} is not supported by this emulator")
         with self._lock:
+            if operation == CREDENTIALS_OPERATION:
+                return self._issue_credentials(params, caller.role_arn if caller else None)
+            assert handler is not None
+            self._environment = self._acting_environment(caller, environment_id)
             token = params.get("clientToken")
             if token is None:
                 return handler(params)
@@ -143,15 +175,77 @@ class Backend:
         row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
         return row
 
-    # --- credentials ------------------------------------------------------------
-    def get_programmatic_access_credentials(self, params: Params) -> Params:
+    # --- environments, IAM and authorization -----------------------------------
+    def _create_environment(self, environment_id: str) -> None:
+        """A new environment has one user: its first superuser, without API access."""
+        with self._lock:
+            if self._one("SELECT 1 FROM environments WHERE environmentId=?", environment_id) is not None:
+                return
+            self._db.execute("INSERT INTO environments VALUES (?,?)", (environment_id, self._ms()))
+            self._environment = environment_id
+            created = self.create_user({"emailAddress": FIRST_SUPERUSER_EMAIL, "type": "SUPER_USER",
+                                        "firstName": "Environment", "lastName": "Admin", "apiAccess": "DISABLED"})
+            self._db.execute("UPDATE users SET readyAt=? WHERE userId=?", (self.now(), created["userId"]))
+            self._settle_users()
+
+    def finish_creating(self, user_id: str) -> None:
+        """Administration, not API: a user made in the web application is ready at once."""
+        with self._lock:
+            self._db.execute("UPDATE users SET readyAt=? WHERE userId=?", (self.now(), user_id))
+            self._settle_users()
+
+    def assign_role(self, access_key_id: str, role_arn: str) -> None:
+        """IAM, not API: requests signed with ``access_key_id`` come from ``role_arn``."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO principals VALUES (?,?)", (access_key_id, role_arn))
+
+    def role_of(self, access_key_id: str) -> str:
+        """The IAM role that signs with ``access_key_id``, or AccessDeniedException."""
+        with self._lock:
+            row = self._one("SELECT roleArn FROM principals WHERE accessKeyId=?", access_key_id)
+        if row is None:
+            raise access_denied("The IAM identity that signed this request belongs to no role known here")
+        return str(row["roleArn"])
+
+    def _acting_environment(self, caller: Caller | None, environment_id: str | None) -> str:
+        if caller is None:
+            if environment_id is not None:
+                return environment_id
+            if len(self.settings.environments) != 1:
+                raise ValueError("Name the environment_id: this emulator serves several environments")
+            return next(iter(self.settings.environments))
+        if caller.credentials is None:
+            raise access_denied("User operations must be signed with programmatic access credentials")
+        self._check_may_manage(caller.credentials.user_id)
+        return caller.credentials.environment_id
+
+    def _check_may_manage(self, user_id: str) -> None:
+        self._settle_users()
+        self._settle_members()
+        user = self._one("SELECT * FROM users WHERE userId=?", user_id)
+        rows = self._db.execute(
+            "SELECT g.applicationPermissions FROM members m JOIN groups g USING (permissionGroupId)"
+            " WHERE m.userId=? AND m.membershipStatus='ADDITION_SUCCESS'", (user_id,),
+        ).fetchall()
+        check_may_manage(dict(user) if user else None, [json.loads(row[0]) for row in rows])
+
+    def _issue_credentials(self, params: Params, role_arn: str | None) -> Params:
         environment = params["environmentId"]
-        if environment not in self.settings.environments:
+        if role_arn is None:
+            raise access_denied("GetProgrammaticAccessCredentials must be signed by an IAM role")
+        if self._one("SELECT 1 FROM environments WHERE environmentId=?", environment) is None:
             raise access_denied(f"Environment {environment} does not exist or is not accessible")
+        self._settle_users()
+        candidates = self._db.execute(
+            "SELECT * FROM users WHERE environmentId=? AND apiAccessPrincipalArn=? ORDER BY rowid",
+            (environment, role_arn),
+        ).fetchall()
+        user = registered_user(role_arn, environment, [dict(row) for row in candidates])
         minutes = params.get("durationInMinutes", 60)
         issued = ("FSIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30), secrets.token_urlsafe(60))
         self._db.execute(
-            "INSERT INTO credentials VALUES (?,?,?,?,?)", (*issued, environment, self.now() + minutes * 60)
+            "INSERT INTO credentials VALUES (?,?,?,?,?,?)",
+            (*issued, environment, self.now() + minutes * 60, user["userId"]),
         )
         keys = ("accessKeyId", "secretAccessKey", "sessionToken")
         return {"credentials": dict(zip(keys, issued, strict=True)), "durationInMinutes": minutes}
@@ -164,14 +258,13 @@ class Backend:
             raise access_denied("The security token included in the request is invalid")
         if row["expiresAt"] <= self.now():
             raise access_denied("The security token included in the request is expired")
-        return IssuedCredentials(
-            row["accessKeyId"], row["secretAccessKey"], row["sessionToken"], row["environmentId"], row["expiresAt"]
-        )
+        return IssuedCredentials(row["accessKeyId"], row["secretAccessKey"], row["sessionToken"],
+                                 row["environmentId"], row["expiresAt"], row["userId"])
 
     # --- users ------------------------------------------------------------------
     def _user_row(self, user_id: str) -> sqlite3.Row:
         self._settle_users()
-        row = self._one("SELECT * FROM users WHERE userId=?", user_id)
+        row = self._one("SELECT * FROM users WHERE userId=? AND environmentId=?", user_id, self._environment)
         if row is None:
             raise not_found("User", user_id)
         return row
@@ -190,14 +283,14 @@ class Backend:
 
     def create_user(self, params: Params) -> Params:
         email_key = params["emailAddress"].lower()
-        if self._one("SELECT 1 FROM users WHERE emailKey=?", email_key) is not None:
+        if self._one("SELECT 1 FROM users WHERE emailKey=? AND environmentId=?", email_key, self._environment):
             raise conflict("A user with this email address already exists")
         user_id = base64.b32encode(uuid.uuid4().bytes).decode().lower()[:22]
         now = self._ms()
         self._db.execute(
-            "INSERT INTO users (userId, emailKey, emailAddress, type, firstName, lastName, apiAccess,"
-            " apiAccessPrincipalArn, status, readyAt, createTime, lastModifiedTime) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (user_id, email_key, *(params.get(f) for f in USER_FIELDS), "CREATING",
+            "INSERT INTO users (userId, environmentId, emailKey, emailAddress, type, firstName, lastName, apiAccess,"
+            " apiAccessPrincipalArn, status, readyAt, createTime, lastModifiedTime) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (user_id, self._environment, email_key, *(params.get(f) for f in USER_FIELDS), "CREATING",
              self.now() + self.settings.creating_seconds, now, now),
         )
         self._settle_users()
@@ -215,7 +308,8 @@ class Backend:
         start = _decode_token(params.get("nextToken"))
         limit = params["maxResults"]
         rows = self._db.execute(
-            f"SELECT rowid, * FROM {table} WHERE rowid>? ORDER BY rowid LIMIT ?", (start, limit + 1)
+            f"SELECT rowid, * FROM {table} WHERE environmentId=? AND rowid>? ORDER BY rowid LIMIT ?",
+            (self._environment, start, limit + 1),
         ).fetchall()
         next_token = _encode_token(rows[limit - 1]["rowid"]) if len(rows) > limit else None
         return rows[:limit], next_token
@@ -263,7 +357,8 @@ class Backend:
 
     # --- permission groups -----------------------------------------------------
     def _group_row(self, group_id: str) -> sqlite3.Row:
-        row = self._one("SELECT * FROM groups WHERE permissionGroupId=?", group_id)
+        row = self._one("SELECT * FROM groups WHERE permissionGroupId=? AND environmentId=?", group_id,
+                        self._environment)
         if row is None:
             raise not_found("Permission group", group_id)
         return row
@@ -275,14 +370,14 @@ class Backend:
         return {k: v for k, v in view.items() if v is not None}
 
     def create_permission_group(self, params: Params) -> Params:
-        if self._one("SELECT 1 FROM groups WHERE name=?", params["name"]) is not None:
+        if self._one("SELECT 1 FROM groups WHERE name=? AND environmentId=?", params["name"], self._environment):
             raise conflict("A permission group with this name already exists")
         group_id = base64.b32encode(uuid.uuid4().bytes).decode().lower()[:22]
         self._db.execute(
-            "INSERT INTO groups (permissionGroupId, name, description, applicationPermissions, createTime,"
-            " lastModifiedTime) VALUES (?,?,?,?,?,?)",
-            (group_id, params["name"], params.get("description"), json.dumps(params["applicationPermissions"]),
-             self._ms(), self._ms()),
+            "INSERT INTO groups (permissionGroupId, environmentId, name, description, applicationPermissions,"
+            " createTime, lastModifiedTime) VALUES (?,?,?,?,?,?,?)",
+            (group_id, self._environment, params["name"], params.get("description"),
+             json.dumps(params["applicationPermissions"]), self._ms(), self._ms()),
         )
         return {"permissionGroupId": group_id}
 
@@ -376,7 +471,7 @@ class Backend:
         limit = params["maxResults"]
         rows = self._db.execute(
             _MEMBER_PAGE_SQL[column],
-            (value, start, limit + 1),
+            (value, self._environment, start, limit + 1),
         ).fetchall()
         next_token = _encode_token(rows[limit - 1]["rowid"]) if len(rows) > limit else None
         return rows[:limit], next_token
@@ -394,3 +489,14 @@ def _decode_token(token: str | None) -> int:
     except (ValueError, KeyError, TypeError) as exc:
         raise validation_error("Value at 'nextToken' is not a token this API issued") from exc
     return int(after)
+
+
+def _open_schema(db: sqlite3.Connection, db_path: str) -> None:
+    """Create the tables; refuse a state file written by an older emulator (no environments)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+    if tables and version != SCHEMA_VERSION:
+        raise RuntimeError(f"{db_path} holds state from an older emulator: delete it (a demo: make demo-destroy, "
+                           "then remove .local/demo) and start again")
+    db.executescript(_SCHEMA)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

@@ -1,4 +1,10 @@
-"""Shared fixtures: an HTTPS emulator per test and clients signed as FinSpace wants."""
+"""Shared fixtures: an HTTPS emulator per test and clients signed as FinSpace wants.
+
+By default the caller's IAM keys (``CALLER_KEYS``) belong to ``CALLER_ROLE_ARN``, and that
+role is registered, through the emulator's web application, as the IAM principal of a
+SUPER_USER with API access: the state after the README's bootstrap. ``register_caller=False``
+gives the state before it.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,18 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 ENVIRONMENT_ID = "testenv"
 CALLER_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None)
+CALLER_ROLE_ARN = "arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1"
+# Every access key the tests sign with as the provider's role (a few tests set their own).
+CALLER_ACCESS_KEY_IDS = (str(CALLER_KEYS[0]), "AKIAPROVIDERROLE", "AKIAOLD")
+
+
+def bootstrap(emu: Emulator, *, register_caller: bool = True) -> Emulator:
+    """IAM knows the caller's keys as CALLER_ROLE_ARN; registered unless told otherwise."""
+    for access_key_id in CALLER_ACCESS_KEY_IDS:
+        emu.backend.assign_role(access_key_id, CALLER_ROLE_ARN)
+    if register_caller:
+        emu.web_app.register_role(ENVIRONMENT_ID, CALLER_ROLE_ARN)
+    return emu
 
 
 EmulatorFactory = Callable[..., Emulator]
@@ -26,13 +44,14 @@ EmulatorFactory = Callable[..., Emulator]
 
 @pytest.fixture
 def make_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorFactory]:
-    """Start HTTPS emulators (``db_path`` and backend settings as keywords); each is
-    stopped after the test, and botocore's standard variables point at the last one."""
+    """Start HTTPS emulators (``db_path``, ``register_caller`` and backend settings as keywords);
+    each is stopped after the test, and botocore's standard variables point at the last one."""
     started: list[Emulator] = []
 
-    def start(db_path: str = ":memory:", **backend: Any) -> Emulator:
-        settings = BackendSettings(environments=frozenset({ENVIRONMENT_ID}), **backend)
-        emu = Emulator(EmulatorSettings(db_path=db_path, backend=settings)).start()
+    def start(db_path: str = ":memory:", *, register_caller: bool = True, **backend: Any) -> Emulator:
+        settings = BackendSettings(**{"environments": frozenset({ENVIRONMENT_ID}), **backend})
+        emu = bootstrap(Emulator(EmulatorSettings(db_path=db_path, backend=settings)).start(),
+                        register_caller=register_caller)
         started.append(emu)
         for name, value in emu.environment().items():
             monkeypatch.setenv(name, value)

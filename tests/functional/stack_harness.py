@@ -9,7 +9,8 @@ from typing import Any
 from finspace_local import Emulator, EmulatorSettings, LocalCA
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult
 from finspace_local.state import BackendSettings
-from tests.conftest import CALLER_KEYS, ENVIRONMENT_ID, REGION
+from finspace_local.webapp import ADMINISTRATOR_EMAILS
+from tests.conftest import CALLER_KEYS, ENVIRONMENT_ID, REGION, bootstrap
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = f"arn:aws:lambda:{REGION}:123456789012:function:finspace-user-provider"
@@ -33,13 +34,17 @@ def template(**resources: dict[str, Any]) -> dict[str, Any]:
 
 
 class StackHarness:
-    """Emulator + driver + handler; ``deploy``/``delete`` a stack named ``users``."""
+    """Emulator + driver + handler; ``deploy``/``delete`` a stack named ``users``.
+
+    The handler signs with CALLER_KEYS, whose role is registered (``register_caller=False``:
+    not yet, as before the README's bootstrap step)."""
 
     def __init__(self, tmp_path: Path, *, backend: BackendSettings | None = None, code_dir: Path = REPO,
-                 handler: str = "lambda_handler.index.handler", **spec: Any) -> None:
+                 handler: str = "lambda_handler.index.handler", register_caller: bool = True, **spec: Any) -> None:
         self.ca = LocalCA(tmp_path / "ca")
         backend = backend or BackendSettings(environments=frozenset({ENVIRONMENT_ID}))
-        self.emulator = Emulator(EmulatorSettings(backend=backend), ca=self.ca).start()
+        self.emulator = bootstrap(Emulator(EmulatorSettings(backend=backend), ca=self.ca).start(),
+                                  register_caller=register_caller)
         environment = {
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": str(CALLER_KEYS[0]),  # the Lambda role's (fake) IAM credentials
@@ -59,14 +64,15 @@ class StackHarness:
         return self.driver.delete_stack(STACK)
 
     def users(self) -> dict[str, dict[str, Any]]:
-        """Every FinSpace user in the emulator, by lower-cased email."""
-        rows = self.emulator.backend.call("ListUsers", {"maxResults": 100})["users"]
-        return {row["emailAddress"].lower(): row for row in rows}
+        """Every FinSpace user in the environment but its administrators, by lower-cased email."""
+        rows = self.emulator.web_app.users(ENVIRONMENT_ID)
+        return {row["emailAddress"].lower(): row for row in rows if row["emailAddress"] not in ADMINISTRATOR_EMAILS}
 
     def groups_of(self, email: str) -> dict[str, str]:
         """permissionGroupId -> membershipStatus of the user with this email."""
         user_id = self.users()[email]["userId"]
-        rows = self.emulator.backend.call("ListPermissionGroupsByUser", {"userId": user_id, "maxResults": 100})
+        rows = self.emulator.backend.call("ListPermissionGroupsByUser", {"userId": user_id, "maxResults": 100},
+                                          environment_id=ENVIRONMENT_ID)
         return {g["permissionGroupId"]: g["membershipStatus"] for g in rows["permissionGroups"]}
 
     def mutating_calls(self) -> list[str]:

@@ -14,8 +14,18 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from finspace_local import Emulator, FaultSettings
+from finspace_local.state import FIRST_SUPERUSER_EMAIL
+from finspace_local.webapp import PROVIDER_USER_EMAIL
 from lambda_handler.client import default_config, new_finspace_client
-from tests.conftest import ENVIRONMENT_ID, REGION, EmulatorFactory, caller_client, user_client
+from tests.conftest import (
+    CALLER_KEYS,
+    CALLER_ROLE_ARN,
+    ENVIRONMENT_ID,
+    REGION,
+    EmulatorFactory,
+    caller_client,
+    user_client,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient
@@ -46,12 +56,14 @@ def test_user_operations_round_trip(client: FinSpaceDataClient) -> None:
 
 
 def test_list_users_paginates_with_max_results(client: FinSpaceDataClient) -> None:
-    created = [client.create_user(emailAddress=f"u{i}@example.com", type="APP_USER")["userId"] for i in range(7)]
+    created = [client.create_user(emailAddress=f"u{i}@example.com", type="APP_USER")["userId"] for i in range(5)]
 
     pages = list(client.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 3}))
 
-    assert [len(page["users"]) for page in pages] == [3, 3, 1]
-    assert [u["userId"] for page in pages for u in page["users"]] == created
+    listed = [u for page in pages for u in page["users"]]
+    assert [len(page["users"]) for page in pages] == [3, 3, 1]  # the environment's 2 administrators first
+    assert [u["emailAddress"] for u in listed[:2]] == [FIRST_SUPERUSER_EMAIL, PROVIDER_USER_EMAIL]
+    assert [u["userId"] for u in listed[2:]] == created
 
 
 def test_permission_group_operations_round_trip(client: FinSpaceDataClient) -> None:
@@ -188,7 +200,7 @@ def test_client_token_replays_the_first_answer(client: FinSpaceDataClient) -> No
     again = client.create_user(emailAddress="t@example.com", type="APP_USER", clientToken="tok-1")["userId"]
 
     assert again == first
-    assert len(client.list_users(maxResults=10)["users"]) == 1
+    assert [u["emailAddress"] for u in client.list_users(maxResults=10)["users"]].count("t@example.com") == 1
 
 
 def test_client_token_reused_with_other_parameters_conflicts(client: FinSpaceDataClient) -> None:
@@ -326,7 +338,8 @@ def test_state_survives_a_restart_with_a_database_file(tmp_path: Path, make_emul
 def test_command_line_prints_endpoint_and_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "finspace_local.emulator", "--db", str(tmp_path / "s.sqlite"),
-         "--environment", ENVIRONMENT_ID, "--state-dir", str(tmp_path)],
+         "--environment", ENVIRONMENT_ID, "--state-dir", str(tmp_path),
+         "--role", f"{CALLER_KEYS[0]}={CALLER_ROLE_ARN}", "--register", CALLER_ROLE_ARN],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
     )
     try:
@@ -342,4 +355,5 @@ def test_command_line_prints_endpoint_and_ca_bundle(tmp_path: Path, monkeypatch:
 
     assert endpoint.startswith("https://127.0.0.1:")
     assert Path(bundle).is_file()
-    assert users == []
+    assert {u["emailAddress"]: u["type"] for u in users} == {FIRST_SUPERUSER_EMAIL: "SUPER_USER",
+                                                             PROVIDER_USER_EMAIL: "SUPER_USER"}
