@@ -51,7 +51,8 @@ class FinSpacePermissionGroup(Construct):
             "ApplicationPermissions": [ApplicationPermission(p).value for p in application_permissions],
         }
         properties = {k: v for k, v in declared.items() if v is not None}
-        validate_literals(f"FinSpacePermissionGroup {construct_id}", properties, GROUP_FIELDS, _PROP_NAMES)
+        validate_literals(self, properties, GROUP_FIELDS, _PROP_NAMES)
+        self.environment_id = environment_id
         self.provider = provider or FinSpaceUserProvider.of(self)
         self.resource = provider_resource(self, self.provider, RESOURCE_TYPE, properties, removal_policy)
 

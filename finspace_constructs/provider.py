@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, ArnFormat, CfnOutput, Duration, Stack, Validations
+import aws_cdk
+from aws_cdk import ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -26,38 +31,80 @@ RESERVED_CONCURRENCY = 10
 # CloudFormation's wait for one answer, queueing in Lambda included (README: Sizing).
 SERVICE_TIMEOUT = Duration.minutes(30)
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+# Logs are audit evidence of who was created or disabled: they outlive the stack unless asked otherwise.
+LOG_REMOVAL_POLICY = RemovalPolicy.RETAIN
 CREDENTIALS_ACTION = "finspace-api:GetProgrammaticAccessCredentials"
+_TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a string, not a secret
+
+# Every provider, by the top-level stack it belongs to (nested stacks included): how `of` finds the
+# stack's provider whatever its id or depth, and notices a second one.
+_PROVIDERS: weakref.WeakKeyDictionary[Stack, list[FinSpaceUserProvider]] = weakref.WeakKeyDictionary()
 
 
 class FinSpaceUserProvider(Construct):
     """The provider Lambda (Python 3.13, crhelper bundled, the ``finspace-data`` model carried).
 
-    Usually not created by hand: :meth:`of` finds the stack's provider or creates it
-    at the stack's root with the id ``FinSpaceUserProvider``, and every
-    :class:`~finspace_constructs.FinSpaceUser` in the stack shares it.
+    Usually not created by hand: :meth:`of` finds the stack's provider (created under any id, at any
+    depth, in the stack or one of its nested stacks) or creates it at the top-level stack's root
+    with the id ``FinSpaceUserProvider``; every :class:`~finspace_constructs.FinSpaceUser` and
+    :class:`~finspace_constructs.FinSpacePermissionGroup` not given a ``provider`` shares it.
 
-    :param role: an existing role for the function. Default: - a new role that may only
-        call ``finspace-api:GetProgrammaticAccessCredentials`` on this account's and
-        region's credentials ARN and write the function's own log group.
-    :param export_name: the export name of the service token, for plain CloudFormation
-        templates (``!ImportValue``). Default: - ``<stack name>-FinSpaceUserServiceToken``.
-    :param reserved_concurrency: the function's reserved concurrency: the most containers calling
-        FinSpace at once. ``None`` reserves nothing (for accounts without unreserved concurrency to
-        spare). Default: 10.
-    :param timeout: the function's timeout: how long one request may keep retrying a throttled
-        FinSpace before it answers FAILED. Default: 5 minutes.
+    :param role: an existing role for the function.
+        :default: - a new role that may only call ``finspace-api:GetProgrammaticAccessCredentials``
+        on this account's and region's credentials ARN and write the function's own log group
+        (plus the network interface permissions Lambda needs when ``vpc`` is given).
+    :param reserved_concurrency: the most containers calling FinSpace at once; ``None`` reserves
+        nothing (for accounts without unreserved concurrency to spare).
+        :default: 10
+    :param timeout: how long one request may keep retrying a throttled FinSpace before it answers FAILED.
+        :default: 5 minutes
     :param service_timeout: how long CloudFormation waits for each resource's answer, time queued in
-        Lambda included; must exceed ``timeout``. Default: 30 minutes.
+        Lambda included; must exceed ``timeout``.
+        :default: 30 minutes
+    :param vpc: the VPC to run the function in. It must reach the FinSpace API and CloudFormation's
+        S3 ResponseURL (a NAT gateway, or VPC endpoints).
+        :default: - no VPC (Lambda's own network)
+    :param vpc_subnets: where in ``vpc`` to place the function; only with ``vpc``.
+        :default: - the VPC's private subnets
+    :param security_groups: the function's security groups; only with ``vpc``.
+        :default: - a new group allowing all outbound traffic
+    :param function_name: the function's name.
+        :default: - a name CloudFormation generates
+    :param log_retention: how long the function's log group keeps its events.
+        :default: three months
+    :param log_removal_policy: what happens to the log group when it leaves the stack.
+        :default: ``RemovalPolicy.RETAIN``
+    :param log_encryption_key: a KMS key for the log group. A key created in this stack is granted to
+        CloudWatch Logs here; an imported key's policy must already allow ``logs.<region>.amazonaws.com``.
+        :default: - CloudWatch Logs' own encryption
+    :param outputs: whether to add the stack outputs ``ServiceToken`` and ``RoleArn``.
+        :default: True
+    :param export_service_token: whether to export the ``ServiceToken`` output (for plain
+        CloudFormation templates' ``!ImportValue``); only with ``outputs``.
+        :default: True
+    :param export_name: the export name of the service token.
+        :default: - ``<stack name>-FinSpaceUserServiceToken``
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole | None = None,
-                 export_name: str | None = None, reserved_concurrency: int | None = RESERVED_CONCURRENCY,
-                 timeout: Duration = FUNCTION_TIMEOUT, service_timeout: Duration = SERVICE_TIMEOUT) -> None:
+                 reserved_concurrency: int | None = RESERVED_CONCURRENCY,
+                 timeout: Duration = FUNCTION_TIMEOUT, service_timeout: Duration = SERVICE_TIMEOUT,
+                 vpc: ec2.IVpc | None = None, vpc_subnets: ec2.SubnetSelection | None = None,
+                 security_groups: Sequence[ec2.ISecurityGroup] | None = None, function_name: str | None = None,
+                 log_retention: logs.RetentionDays = LOG_RETENTION,
+                 log_removal_policy: RemovalPolicy = LOG_REMOVAL_POLICY, log_encryption_key: kms.IKey | None = None,
+                 outputs: bool = True, export_service_token: bool = True, export_name: str | None = None) -> None:
         super().__init__(scope, construct_id)
-        _check_timeouts(timeout, service_timeout, reserved_concurrency)
+        _check_timeouts(self, timeout, service_timeout, reserved_concurrency)
+        _check_network(self, vpc, vpc_subnets, security_groups)
         self.service_timeout = service_timeout
+        self._users: dict[tuple[str, str], Construct] = {}
         stack = Stack.of(self)
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        _register(self, stack)
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=log_removal_policy,
+                                       encryption_key=log_encryption_key)
+        if isinstance(log_encryption_key, kms.Key):
+            log_encryption_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
         self.role = role or self._new_role(stack)
         self.function = lambda_.Function(
             self, "Function",
@@ -69,33 +116,72 @@ class FinSpaceUserProvider(Construct):
             reserved_concurrent_executions=reserved_concurrency,
             memory_size=256,
             log_group=self.log_group,
+            function_name=function_name,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=list(security_groups) if security_groups is not None else None,
             description="Serves Custom::FinSpaceUser (FinSpace Data API users as code)",
         )
-        Validations.of(self.function).acknowledge(Acknowledgment(
-            id="AwsSolutions::AwsSolutions-L1",
-            reason="Python 3.13 is the runtime the handler is built and tested for; move with a tested release",
-        ))
+        _acknowledge_runtime(self.function)
+        if outputs:
+            self._add_outputs(stack, export_name if export_service_token else None, export_service_token)
+
+    @property
+    def service_token(self) -> str:
+        """The function's ARN, the ServiceToken of every ``Custom::FinSpaceUser``.
+
+        Read from jsii once and kept: every user asks for it, and each read is a round trip to Node."""
+        token: str | None = vars(self).get("_service_token")
+        if token is None:
+            token = vars(self)["_service_token"] = self.function.function_arn
+        return token
+
+    @classmethod
+    def of(cls, scope: Construct, **options: Any) -> FinSpaceUserProvider:
+        """The provider of ``scope``'s top-level stack (nested stacks share their parent's), created on
+        first use with ``options`` (the constructor's keyword arguments).
+
+        Fails if the stack has several providers (pass ``provider=`` to choose), or if ``options`` are
+        given for a provider that already exists (they belong where it is created)."""
+        root = _top_level_stack(Stack.of(scope))
+        existing = _PROVIDERS.get(root, [])
+        if len(existing) > 1:
+            paths = ", ".join(p.node.path for p in existing)
+            raise ValueError(f"stack {root.node.path} has several FinSpaceUserProviders ({paths}): pass provider= "
+                             f"to each FinSpaceUser and FinSpacePermissionGroup under {scope.node.path}")
+        if existing and options:
+            raise ValueError(f"{scope.node.path}: the stack's FinSpaceUserProvider already exists at "
+                             f"{existing[0].node.path}; give its options ({', '.join(sorted(options))}) there")
+        return existing[0] if existing else cls(root, PROVIDER_ID, **options)
+
+    def check_user(self, user: Construct, environment_id: str, email_address: str,
+                   permission_groups: Sequence[Any]) -> None:
+        """Fail at synthesis on a user declared twice in this provider's stack (same environment and
+        email, compared case-insensitively) or given a group of another environment. Tokens are left to
+        deploy time; the message names construct paths, never the email."""
+        if _TOKEN_MARKER in environment_id:
+            return
+        for group in permission_groups:
+            group_environment = getattr(group, "environment_id", None)
+            if isinstance(group_environment, str) and _TOKEN_MARKER not in group_environment \
+                    and group_environment != environment_id:
+                raise ValueError(f"{user.node.path}: permission group {group.node.path} belongs to environment "
+                                 f"{group_environment}, not {environment_id}; give the user its own environment's "
+                                 "groups")
+        if _TOKEN_MARKER in email_address:
+            return
+        first = self._users.setdefault((environment_id, email_address.lower()), user)
+        if first is not user:
+            raise ValueError(f"{user.node.path}: the same email_address is already declared by {first.node.path} in "
+                             f"environment {environment_id}; declare each FinSpace user once per stack")
+
+    def _add_outputs(self, stack: Stack, export_name: str | None, export: bool) -> None:
         CfnOutput(self, "ServiceToken", value=self.service_token,
-                  export_name=export_name or f"{stack.stack_name}-FinSpaceUserServiceToken",
+                  export_name=(export_name or f"{stack.stack_name}-FinSpaceUserServiceToken") if export else None,
                   description="ServiceToken for Custom::FinSpaceUser resources in plain CloudFormation templates")
         CfnOutput(self, "RoleArn", value=self.role.role_arn,
                   description="One-time step: register this role as apiAccessPrincipalArn of a FinSpace user "
                               "with ApiAccess ENABLED that may manage users (README: Bootstrap)")
-
-    @property
-    def service_token(self) -> str:
-        """The function's ARN, the ServiceToken of every ``Custom::FinSpaceUser``."""
-        return self.function.function_arn
-
-    @classmethod
-    def of(cls, scope: Construct, **options: Any) -> FinSpaceUserProvider:
-        """The stack's shared provider, created on first use with ``options`` (the constructor's
-        keyword arguments)."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, FinSpaceUserProvider):
-            return existing
-        return cls(stack, PROVIDER_ID, **options)
 
     def _new_role(self, stack: Stack) -> iam.Role:
         credentials_arn = stack.format_arn(service="finspace-api", resource="/credentials/programmatic",
@@ -112,14 +198,49 @@ class FinSpaceUserProvider(Construct):
         )
 
 
-def _check_timeouts(timeout: Duration, service_timeout: Duration, reserved_concurrency: int | None) -> None:
+def _top_level_stack(stack: Stack) -> Stack:
+    while stack.nested_stack_parent is not None:
+        stack = stack.nested_stack_parent
+    return stack
+
+
+def _register(provider: FinSpaceUserProvider, stack: Stack) -> None:
+    """Remember ``provider`` under its top-level stack; a second one there is legal but gets a warning."""
+    providers = _PROVIDERS.setdefault(_top_level_stack(stack), [])
+    if providers:
+        aws_cdk.Annotations.of(provider).add_warning_v2(
+            "finspace:secondProvider",
+            f"a second FinSpaceUserProvider in this stack (the first is {providers[0].node.path}): every "
+            "FinSpaceUser and FinSpacePermissionGroup in it must now be given provider=",
+        )
+    providers.append(provider)
+
+
+def _acknowledge_runtime(function: lambda_.Function) -> None:
+    """cdk-nag's AwsSolutions-L1 asks for the newest runtime; the handler moves only with a tested release."""
+    if not hasattr(aws_cdk, "Acknowledgment"):  # aws-cdk-lib before policy-validation acknowledgments
+        return
+    aws_cdk.Validations.of(function).acknowledge(aws_cdk.Acknowledgment(
+        id="AwsSolutions::AwsSolutions-L1",
+        reason="Python 3.13 is the runtime the handler is built and tested for; move with a tested release",
+    ))
+
+
+def _check_timeouts(provider: Construct, timeout: Duration, service_timeout: Duration,
+                    reserved_concurrency: int | None) -> None:
     """Fail at synthesis on settings CloudFormation or Lambda would refuse, or that lose answers."""
     function_s, service_s = timeout.to_seconds(), service_timeout.to_seconds()
     if not 1 <= function_s <= 900:
-        raise ValueError(f"FinSpaceUserProvider timeout must be 1 s to 15 min (got {function_s:g} s)")
+        raise ValueError(f"{provider.node.path}: timeout must be 1 s to 15 min (got {function_s:g} s)")
     if not function_s < service_s <= 3600:
-        raise ValueError(f"FinSpaceUserProvider service_timeout must exceed timeout ({function_s:g} s) and be at "
+        raise ValueError(f"{provider.node.path}: service_timeout must exceed timeout ({function_s:g} s) and be at "
                          f"most 3600 s (got {service_s:g} s)")
     if reserved_concurrency is not None and reserved_concurrency < 1:
-        raise ValueError(f"FinSpaceUserProvider reserved_concurrency must be at least 1, or None to reserve "
+        raise ValueError(f"{provider.node.path}: reserved_concurrency must be at least 1, or None to reserve "
                          f"nothing (got {reserved_concurrency})")
+
+
+def _check_network(provider: Construct, vpc: ec2.IVpc | None, vpc_subnets: ec2.SubnetSelection | None,
+                   security_groups: Sequence[ec2.ISecurityGroup] | None) -> None:
+    if vpc is None and (vpc_subnets is not None or security_groups):
+        raise ValueError(f"{provider.node.path}: vpc_subnets and security_groups need vpc; pass the VPC too")

@@ -80,10 +80,10 @@ class FinSpaceUser(Construct):
             or None,
         }
         properties = {k: v for k, v in declared.items() if v is not None}
-        validate_literals(f"FinSpaceUser {construct_id}", properties, FIELDS, _PROP_NAMES)
+        validate_literals(self, properties, FIELDS, _PROP_NAMES)
         if (properties.get("ApiAccessPrincipalArn") is not None and properties["ApiAccess"] != API_ACCESS_ENABLED
                 and not _is_token(str(properties["ApiAccessPrincipalArn"]))):
-            raise ValueError(f"FinSpaceUser {construct_id}: api_access_principal needs api_access=ApiAccess.ENABLED;"
+            raise ValueError(f"FinSpaceUser {self.node.path}: api_access_principal needs api_access=ApiAccess.ENABLED;"
                              " set it or drop the principal")
         if UserType(type) is UserType.APP_USER and not permission_groups:
             Annotations.of(self).add_warning_v2(
@@ -97,6 +97,7 @@ class FinSpaceUser(Construct):
                 "later disables that user (use RemovalPolicy.RETAIN to keep it)",
             )
         self.provider = provider or FinSpaceUserProvider.of(self)
+        self.provider.check_user(self, environment_id, email_address, permission_groups)
         self.resource = provider_resource(self, self.provider, RESOURCE_TYPE, properties, removal_policy)
 
     @property
@@ -133,7 +134,7 @@ def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource
                           service_timeout=provider.service_timeout)
 
 
-def validate_literals(subject: str, properties: dict[str, Any], fields: tuple[FieldSpec, ...],
+def validate_literals(owner: Construct, properties: dict[str, Any], fields: tuple[FieldSpec, ...],
                       prop_names: dict[str, str]) -> None:
     """Literal values checked against the handler's own limits; tokens are left to deploy time.
     Personal values are described, never shown."""
@@ -148,4 +149,4 @@ def validate_literals(subject: str, properties: dict[str, Any], fields: tuple[Fi
             shown = "" if sensitive else f" (got {value!r})"
             problems.append(f"{prop_names[name]}{shown} {problem}")
     if problems:
-        raise ValueError(f"{subject}: " + "; ".join(problems))
+        raise ValueError(f"{type(owner).__name__} {owner.node.path}: " + "; ".join(problems))

@@ -150,10 +150,10 @@ def test_adopting_warns_at_synthesis() -> None:
 @pytest.mark.parametrize(
     ("props", "expected"),
     [
-        ({"email_address": "not-an-email"}, "FinSpaceUser Ada: email_address is not a valid email address"),
-        ({"first_name": " "}, "FinSpaceUser Ada: first_name must contain a non-blank character"),
-        ({"last_name": "x" * 51}, "FinSpaceUser Ada: last_name is longer than 50 characters"),
-        ({"environment_id": "e" * 27}, "FinSpaceUser Ada: environment_id (got '" + "e" * 27 + "') is longer than 26"),
+        ({"email_address": "not-an-email"}, "FinSpaceUser Users/Ada: email_address is not a valid email address"),
+        ({"first_name": " "}, "FinSpaceUser Users/Ada: first_name must contain a non-blank character"),
+        ({"last_name": "x" * 51}, "FinSpaceUser Users/Ada: last_name is longer than 50 characters"),
+        ({"environment_id": "e" * 27}, "FinSpaceUser Users/Ada: environment_id (got '" + "e" * 27 + "') is longer than 26"),
         ({"api_access_principal": "arn:aws:iam::123456789012:user/bob"},
          "api_access_principal (got 'arn:aws:iam::123456789012:user/bob') must be an IAM role ARN"),
         ({"api_access": ApiAccess.DISABLED, "api_access_principal": ROLE},
@@ -249,8 +249,8 @@ def test_an_app_user_without_groups_gets_a_warning(user_type: UserType, groups: 
 @pytest.mark.parametrize(
     ("props", "expected"),
     [
-        ({"name": " "}, "FinSpacePermissionGroup G: name must contain a non-blank character"),
-        ({"description": ""}, "FinSpacePermissionGroup G: description is shorter than 1 characters"),
+        ({"name": " "}, "FinSpacePermissionGroup Users/G: name must contain a non-blank character"),
+        ({"description": ""}, "FinSpacePermissionGroup Users/G: description is shorter than 1 characters"),
         ({"application_permissions": ["Fly"]}, "'Fly' is not a valid ApplicationPermission"),
     ],
 )
