@@ -6,7 +6,7 @@ replacement and cleanup, rollback), invoking a real handler in Lambda-like worke
 processes and receiving each answer on an HTTPS ResponseURL served on loopback.
 """
 
-from .engine import Driver, StackEvent, StackResult
+from .engine import Driver, StackEvent, StackResult, StackStateError
 from .lambda_runtime import HandlerSpec, LambdaFunction
 
-__all__ = ["Driver", "HandlerSpec", "LambdaFunction", "StackEvent", "StackResult"]
+__all__ = ["Driver", "HandlerSpec", "LambdaFunction", "StackEvent", "StackResult", "StackStateError"]

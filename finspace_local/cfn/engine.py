@@ -14,23 +14,34 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..tls import LocalCA
 from .answers import Answer, judge
-from .graph import reverse, run_in_order
+from .graph import run_in_order
 from .lambda_runtime import LambdaFunction
 from .nested import STACK_TYPE, NestedStacks, outputs_as_attributes
 from .responses import ResponseInbox
 from .state import ResourceState, StackState, StackStore
+from .teardown import Teardown
 from .template import Resolver, Template, load_template, stringify
 
-__all__ = ["Driver", "StackEvent", "StackResult"]
+__all__ = ["Driver", "StackEvent", "StackResult", "StackStateError"]
 
 DEFAULT_SERVICE_TIMEOUT_S = 3600
+# Stacks that only a delete (or continue-update-rollback) may touch, and what to do about it.
+STUCK_STATUSES = {
+    "ROLLBACK_FAILED": "delete the stack (the delete retries what the rollback could not remove), then deploy",
+    "DELETE_FAILED": "delete the stack again (it retries the resources that failed to delete)",
+    "UPDATE_ROLLBACK_FAILED": "continue the update rollback (it retries what failed), then deploy again",
+}
+
+
+class StackStateError(ValueError):
+    """An operation CloudFormation refuses in the stack's current status (its ValidationError)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,11 @@ class StackResult:
     @property
     def ok(self) -> bool:
         return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE")
+
+    @property
+    def leftovers(self) -> list[ResourceState]:
+        """Resources a failed rollback or delete left in the stack."""
+        return self.stack.leftovers
 
     def resource_ids(self) -> dict[str, str]:
         return {k: v.physical_id for k, v in self.stack.resources.items()}
@@ -104,6 +120,7 @@ class Driver:
         self.timeout_scale = timeout_scale
         self.on_event = on_event
         self.nested = NestedStacks(self)
+        self.teardown = Teardown(self)
         self.requests: list[dict[str, Any]] = []  # every event sent, for tests and reports
         self.answers: list[Answer] = []
 
@@ -118,7 +135,7 @@ class Driver:
         ``template_dir`` holds nested stacks' templates (default: the template file's folder)."""
         existing = self.store.load(name)
         if existing is not None and existing.status == "ROLLBACK_COMPLETE":
-            self.store.remove(name)
+            self.store.remove(name)  # what cdk deploy does: CloudFormation refuses to update it
             existing = None
         if existing is None:
             return self.create_stack(name, template, parameters, template_dir)
@@ -127,7 +144,7 @@ class Driver:
     def create_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
                      template_dir: Path | str | None = None) -> StackResult:
         if self.store.load(name) is not None:
-            raise ValueError(f"Stack [{name}] already exists")
+            raise StackStateError(f"Stack [{name}] already exists")
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
         loaded = load_template(template)
         stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters))
@@ -135,14 +152,12 @@ class Driver:
         self._stack_event(run, "CREATE_IN_PROGRESS")
         result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._create(run, lid))
         if result.failed:
-            return self._rollback_create(run)
+            return self.teardown.rollback_create(run)
         return self._complete(run, "CREATE_COMPLETE")
 
     def update_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
                      template_dir: Path | str | None = None) -> StackResult:
-        stack = self.store.load(name)
-        if stack is None:
-            raise ValueError(f"Stack [{name}] does not exist")
+        stack = self._usable(name, "updated")
         loaded = load_template(template)
         previous = copy.deepcopy(stack)
         stack.template, stack.parameters = loaded.body, self._parameters(loaded, parameters, stack.parameters)
@@ -150,23 +165,41 @@ class Driver:
         self._stack_event(run, "UPDATE_IN_PROGRESS")
         result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._apply(run, lid))
         if result.failed:
-            return self._rollback_update(run, previous)
+            return self.teardown.rollback_update(run, previous)
         self._stack_event(run, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-        self._cleanup(run, previous)
+        self.teardown.cleanup(run, previous)
         return self._complete(run, "UPDATE_COMPLETE")
+
+    def continue_update_rollback(self, name: str, template_dir: Path | str | None = None) -> StackResult:
+        """CloudFormation's ContinueUpdateRollback for a stack in UPDATE_ROLLBACK_FAILED."""
+        stack = self.store.load(name)
+        if stack is None or stack.status != "UPDATE_ROLLBACK_FAILED":
+            status = stack.status if stack else "absent"
+            raise StackStateError(f"Stack [{name}] is {status}: only UPDATE_ROLLBACK_FAILED can continue its rollback")
+        run = _Run(stack, load_template(stack.template), template_dir=_folder(None, template_dir))
+        return self.teardown.continue_update_rollback(run)
 
     def delete_stack(self, name: str) -> StackResult:
         stack = self.store.load(name)
         if stack is None:
-            raise ValueError(f"Stack [{name}] does not exist")
+            raise StackStateError(f"Stack [{name}] does not exist")
         run = _Run(stack, load_template(stack.template))
         self._stack_event(run, "DELETE_IN_PROGRESS")
-        if not self._delete_all(run, list(stack.resources.values()), self._dependencies(run.template)):
+        if not self.teardown.delete_stack(run):
             return self._finish(run, "DELETE_FAILED")
         self.store.remove(name)
         result = StackResult("DELETE_COMPLETE", run.events, stack)
         self._stack_event(run, "DELETE_COMPLETE")
         return result
+
+    def _usable(self, name: str, doing: str) -> StackState:
+        stack = self.store.load(name)
+        if stack is None:
+            raise StackStateError(f"Stack [{name}] does not exist")
+        if stack.status in STUCK_STATUSES:
+            raise StackStateError(f"Stack [{name}] is in {stack.status} state and can not be {doing}: "
+                                  f"{STUCK_STATUSES[stack.status]}")
+        return stack
 
     def stack(self, name: str) -> StackState | None:
         return self.store.load(name)
@@ -203,6 +236,10 @@ class Driver:
         except KeyError as error:
             return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
         if not result.ok:
+            if result.leftovers:  # the child could not clean up: the parent's rollback deletes it again
+                state.physical_id = result.stack.stack_id
+                with run.lock:
+                    run.failed_creates[state.logical_id] = state
             return self._failed(run, state.logical_id, state.type, "CREATE_FAILED",
                                 f"Embedded stack {result.stack.stack_id} was not successfully created")
         state.physical_id, state.data = result.stack.stack_id, outputs_as_attributes(result)
@@ -271,74 +308,6 @@ class Driver:
         current.physical_id, current.properties, current.data = answer.physical_id or "", properties, answer.data
         self._event(run, current.logical_id, current.type, "UPDATE_COMPLETE", physical_id=current.physical_id)
         return True
-
-    # --- rollback, cleanup, delete ----------------------------------------------
-    def _rollback_create(self, run: _Run) -> StackResult:
-        self._stack_event(run, "ROLLBACK_IN_PROGRESS")
-        doomed = list(run.stack.resources.values()) + list(run.failed_creates.values())
-        ok = self._delete_all(run, doomed, self._dependencies(run.template))
-        run.stack.resources = {}
-        return self._finish(run, "ROLLBACK_COMPLETE" if ok else "ROLLBACK_FAILED")
-
-    def _rollback_update(self, run: _Run, previous: StackState) -> StackResult:
-        self._stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
-        ok = True
-        replaced_ids = {r.logical_id: r.physical_id for r in run.replaced}
-        for logical_id, before in run.updated.items():
-            if before.type == STACK_TYPE:
-                ok &= self.nested.roll_back(run, logical_id)
-                continue
-            if logical_id in replaced_ids:
-                continue  # the old resource stays; the new one is deleted below
-            answer = self._request(run, "Update", before, old_properties=run.attempted[logical_id])
-            ok &= self._note(run, before, "UPDATE", answer)
-        doomed = [run.stack.resources[lid] for lid in run.created] + list(run.failed_creates.values())
-        doomed += [r for r in run.stack.resources.values() if r.logical_id in replaced_ids]
-        ok &= self._delete_all(run, doomed, self._dependencies(run.template))
-        run.stack.resources = previous.resources
-        run.stack.template, run.stack.parameters = previous.template, previous.parameters
-        self._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-        return self._finish(run, "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED")
-
-    def _cleanup(self, run: _Run, previous: StackState) -> None:
-        removed = [r for lid, r in previous.resources.items() if lid not in run.template.resources]
-        for gone in removed:
-            run.stack.resources.pop(gone.logical_id, None)
-        self._delete_all(run, removed + run.replaced, self._dependencies(load_template(previous.template)),
-                         replaced=run.replaced)
-
-    def _delete_all(self, run: _Run, doomed: list[ResourceState], dependencies: dict[str, set[str]],
-                    replaced: Sequence[ResourceState] = ()) -> bool:
-        by_key = {_key(r): r for r in doomed}
-        replaced_keys = {_key(r) for r in replaced}
-        deps = {key: {k for k in by_key if k.split("|")[0] in dependencies.get(r.logical_id, set())}
-                for key, r in by_key.items()}
-        result = run_in_order(
-            by_key, reverse(by_key, deps),
-            lambda key: self._delete(run, by_key[key], replaced=key in replaced_keys), stop_on_failure=False,
-        )
-        return not result.failed and not result.not_started
-
-    def _delete(self, run: _Run, resource: ResourceState, *, replaced: bool = False) -> bool:
-        created_here = resource.logical_id in run.created or resource.logical_id in run.failed_creates
-        if resource.retained(replaced=replaced, created_in_operation=created_here):
-            self._event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
-            return True
-        self._event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
-        if resource.type == STACK_TYPE:
-            ok = self.nested.delete(run, resource)
-            status = "DELETE_COMPLETE" if ok else "DELETE_FAILED"
-            self._event(run, resource.logical_id, resource.type, status, physical_id=resource.physical_id)
-            return ok
-        if not resource.is_custom:
-            self._event(run, resource.logical_id, resource.type, "DELETE_COMPLETE", physical_id=resource.physical_id)
-            return True
-        return self._note(run, resource, "DELETE", self._request(run, "Delete", resource))
-
-    def _note(self, run: _Run, resource: ResourceState, verb: str, answer: Answer) -> bool:
-        status = f"{verb}_COMPLETE" if answer.status == "SUCCESS" else f"{verb}_FAILED"
-        self._event(run, resource.logical_id, resource.type, status, answer.reason, resource.physical_id)
-        return answer.status == "SUCCESS"
 
     # --- events to the handler ----------------------------------------------------
     def _request(self, run: _Run, request_type: str, resource: ResourceState,
@@ -434,10 +403,6 @@ class Driver:
             run.events.append(event)
         if self.on_event is not None:
             self.on_event(event)
-
-
-def _key(resource: ResourceState) -> str:
-    return f"{resource.logical_id}|{resource.physical_id}"
 
 
 def _policies(declared: dict[str, Any]) -> tuple[str, str]:

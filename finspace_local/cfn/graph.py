@@ -28,17 +28,18 @@ def run_in_order(
     action: Callable[[str], bool],
     *,
     stop_on_failure: bool = True,
-    workers: int = 8,
 ) -> GraphRun:
     """Run ``action(node)`` once each node's dependencies (within ``nodes``) succeeded.
 
-    After a failure with ``stop_on_failure``, nothing new starts; running actions finish.
+    Every ready node starts at once, as CloudFormation starts every independent resource (a
+    thread each: the actions mostly wait for answers). After a failure with ``stop_on_failure``,
+    nothing new starts; running actions finish.
     """
     pending = sorted(nodes)
     wanted = set(pending)
     run = GraphRun()
     running: dict[Future[bool], str] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(pending))) as pool:
         while True:
             if not (run.failed and stop_on_failure):
                 for node in [n for n in pending if dependencies.get(n, set()) & wanted <= set(run.succeeded)]:

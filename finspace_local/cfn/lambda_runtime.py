@@ -22,6 +22,10 @@ from typing import Any
 __all__ = ["HandlerSpec", "Invocation", "LambdaFunction"]
 
 ASYNC_RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
+DEFAULT_TIMEOUT_S = 3.0
+INIT_LIMIT_S = 10.0  # Lambda's init phase limit  # a Lambda function's timeout when its template sets none
+# An account's default concurrency: what a function without reserved concurrency may reach.
+ACCOUNT_CONCURRENCY = 1000
 WORKER = Path(__file__).resolve().parent / "worker.py"  # standard library only: runs on any interpreter
 
 
@@ -44,6 +48,18 @@ class HandlerSpec:
     deliver_twice: bool = False
     python: str | None = None
 
+    @classmethod
+    def for_function(cls, resource: dict[str, Any], code_dir: Path, **settings: Any) -> HandlerSpec:
+        """The spec a template's ``AWS::Lambda::Function`` declares: handler, timeout, environment, and
+        its reserved concurrency (events beyond it wait in the queue for a free container)."""
+        properties = resource.get("Properties", {})
+        declared = properties.get("Environment", {}).get("Variables", {})
+        environment = {k: v for k, v in declared.items() if isinstance(v, str)}
+        return cls(code_dir=code_dir, handler=str(properties.get("Handler", "index.handler")),
+                   timeout_s=float(properties.get("Timeout", DEFAULT_TIMEOUT_S)),
+                   max_concurrency=int(properties.get("ReservedConcurrentExecutions", ACCOUNT_CONCURRENCY)),
+                   **{**settings, "environment": {**environment, **settings.get("environment", {})}})
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -65,6 +81,7 @@ class _Container:
         threading.Thread(target=self._pump_logs, args=(on_log,), daemon=True).start()
         self._results: list[str] = []
         self._ready = threading.Condition()
+        self.initialized = threading.Event()
         threading.Thread(target=self._pump_results, daemon=True).start()
 
     def _pump_logs(self, on_log: Any) -> None:
@@ -75,9 +92,13 @@ class _Container:
     def _pump_results(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
+            if json.loads(line).get("ready"):
+                self.initialized.set()
+                continue
             with self._ready:
                 self._results.append(line)
                 self._ready.notify_all()
+        self.initialized.set()
         with self._ready:  # the process died: whoever waits gets an error, not a hang
             self._results.append(json.dumps({"ok": False, "error": "Runtime.ExitError"}))
             self._ready.notify_all()
@@ -88,6 +109,7 @@ class _Container:
 
     def run(self, event: dict[str, Any], request_id: str, timeout_s: float) -> str:
         assert self.process.stdin is not None
+        self.initialized.wait(INIT_LIMIT_S)  # as in Lambda, the timeout counts from the end of init
         deadline = time.time() + timeout_s
         message = {"event": event, "request_id": request_id, "deadline": deadline}
         self.process.stdin.write(json.dumps(message) + "\n")
@@ -119,6 +141,16 @@ class LambdaFunction:
     def _log(self, line: str) -> None:
         with self._lock:
             self.logs.append(line)
+
+    def warm(self, containers: int, timeout_s: float = 300.0) -> None:
+        """Start ``containers`` containers and wait until each has run its init, as a function that
+        served traffic a moment ago has them: cold starts then stay out of a measurement."""
+        started = [_Container(self.spec, self._log) for _ in range(containers)]
+        deadline = time.monotonic() + timeout_s
+        for container in started:
+            container.initialized.wait(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            self._idle.extend(c for c in started if c.alive)
 
     def invoke(self, event: dict[str, Any]) -> str:
         """One synchronous invocation in a warm (or new) container; returns its outcome."""

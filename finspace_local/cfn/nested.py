@@ -58,11 +58,18 @@ class NestedStacks:
         return self._driver.update_stack(name, self._template(run, declared), _parameters_of(properties),
                                          template_dir=run.template_dir)
 
-    def roll_back(self, run: _Run, logical_id: str) -> bool:
-        """Return a child whose update succeeded to its previous template and parameters."""
+    def roll_back(self, run: _Run, logical_id: str, *, again: bool = False) -> bool:
+        """Return a child to its previous template and parameters: after its own successful update,
+        by updating it back; after a failed rollback of its own (``again``: when the parent
+        continues its rollback), by continuing that rollback."""
         name = self.child_name(run, logical_id)
         child = self._driver.store.load(name)
-        if logical_id not in run.nested_previous or child is None or child.status != "UPDATE_COMPLETE":
+        if child is None:
+            return True
+        if child.status == "UPDATE_ROLLBACK_FAILED":
+            result = self._driver.continue_update_rollback(name, run.template_dir) if again else None
+            return result is not None and result.status == "UPDATE_ROLLBACK_COMPLETE"
+        if logical_id not in run.nested_previous or child.status != "UPDATE_COMPLETE":
             return True  # a failed child update already rolled itself back
         template, parameters = run.nested_previous[logical_id]
         return self._driver.update_stack(name, template, parameters, template_dir=run.template_dir).ok

@@ -41,11 +41,17 @@ class StackState:
     resources: dict[str, ResourceState] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
+    # What a failed rollback or delete could not remove (CloudFormation keeps them in the stack and
+    # retries them on the next delete or continue-update-rollback), and the Updates a failed update
+    # rollback still owes: logical id -> the properties the failed Update had sent.
+    leftovers: list[ResourceState] = field(default_factory=list)
+    pending_rollback: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> StackState:
         resources = {k: ResourceState(**v) for k, v in raw.pop("resources").items()}
-        return cls(resources=resources, **raw)
+        leftovers = [ResourceState(**v) for v in raw.pop("leftovers", [])]
+        return cls(resources=resources, leftovers=leftovers, **raw)
 
 
 class StackStore:

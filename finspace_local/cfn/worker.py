@@ -57,6 +57,7 @@ def main() -> None:
     except Exception:  # an init error: Lambda reports it on every invocation
         init_error = traceback.format_exc()
         handler = None
+    _reply(protocol, {"ready": True})  # init done: a warm container from now on
     for line in sys.stdin:
         message = json.loads(line)
         if handler is None:

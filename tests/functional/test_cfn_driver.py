@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from finspace_local import LocalCA
-from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult
+from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult, StackStateError
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
@@ -187,7 +187,9 @@ def test_oversized_answer_fails_the_resource(harness: Harness) -> None:
 def test_empty_physical_id_from_crhelper_timeout_is_rejected(tmp_path: Path) -> None:
     harness = Harness(tmp_path, timeout_s=2, retry_delays=(0.05, 0.05))
     try:
-        result = harness.driver.create_stack("s1", {"Resources": {"Slow": echo(Value="v", Behaviour="sleep")}})
+        # ServiceTimeout 6 s (scaled): longer than the 2 s Lambda timeout, which counts from the end of init.
+        slow = echo(Value="v", Behaviour="sleep", ServiceTimeout=30)
+        result = harness.driver.create_stack("s1", {"Resources": {"Slow": slow}})
         harness.function.drain()
     finally:
         harness.driver.close()
@@ -281,3 +283,61 @@ def test_replaced_resource_follows_its_update_replace_policy(harness: Harness) -
     assert result.status == "UPDATE_COMPLETE"
     assert harness.requests("Delete") == []
     assert "DELETE_SKIPPED" in statuses(result, "R")
+
+
+def test_a_failed_rollback_delete_keeps_the_resource_until_a_delete_succeeds(harness: Harness) -> None:
+    marker = harness.tmp_path / "refuse-deletes"
+    marker.touch()
+    stubborn = echo(Value="s", DeleteBehaviour="fail-while-marker", Marker=str(marker))
+    failing = echo(Value="f", Behaviour="fail")
+    failing["DependsOn"] = ["Stubborn"]
+    template = {"Resources": {"Stubborn": stubborn, "Failing": failing}}
+
+    result = harness.driver.create_stack("s1", template)
+
+    assert result.status == "ROLLBACK_FAILED"
+    assert [r.logical_id for r in result.leftovers] == ["Stubborn"]
+    with pytest.raises(StackStateError, match=r"ROLLBACK_FAILED state and can not be updated: delete the stack"):
+        harness.driver.deploy("s1", template)
+    marker.unlink()
+    deleted = harness.driver.delete_stack("s1")
+    assert deleted.status == "DELETE_COMPLETE"
+    assert [d["LogicalResourceId"] for d in harness.requests("Delete")].count("Stubborn") == 2
+    assert harness.driver.deploy("s1", {"Resources": {"Stubborn": echo(Value="s")}}).status == "CREATE_COMPLETE"
+
+
+def test_a_failed_stack_delete_keeps_only_what_failed_and_the_next_delete_retries_it(harness: Harness) -> None:
+    marker = harness.tmp_path / "refuse-deletes"
+    marker.touch()
+    template = {"Resources": {"Easy": echo(Value="e"),
+                              "Stubborn": echo(Value="s", DeleteBehaviour="fail-while-marker", Marker=str(marker))}}
+    harness.driver.create_stack("s1", template)
+
+    failed = harness.driver.delete_stack("s1")
+    marker.unlink()
+    again = harness.driver.delete_stack("s1")
+
+    assert failed.status == "DELETE_FAILED"
+    assert [r.logical_id for r in failed.leftovers] == ["Stubborn"]
+    assert again.status == "DELETE_COMPLETE"
+    assert sorted(d["LogicalResourceId"] for d in harness.requests("Delete")) == ["Easy", "Stubborn", "Stubborn"]
+
+
+def test_update_rollback_failed_is_continued_then_the_stack_updates_again(harness: Harness) -> None:
+    marker = harness.tmp_path / "refuse-deletes"
+    marker.touch()
+    harness.driver.create_stack("s1", {"Resources": {"A": echo(Value="a")}})
+    new = echo(Value="n", DeleteBehaviour="fail-while-marker", Marker=str(marker))
+    failing = echo(Value="f", Behaviour="fail")
+    failing["DependsOn"] = ["New"]
+
+    result = harness.driver.update_stack("s1", {"Resources": {"A": echo(Value="a"), "New": new, "Failing": failing}})
+
+    assert result.status == "UPDATE_ROLLBACK_FAILED"
+    with pytest.raises(StackStateError, match="continue the update rollback"):
+        harness.driver.update_stack("s1", {"Resources": {"A": echo(Value="b")}})
+    marker.unlink()
+    continued = harness.driver.continue_update_rollback("s1")
+    assert continued.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert continued.leftovers == []
+    assert harness.driver.update_stack("s1", {"Resources": {"A": echo(Value="b")}}).status == "UPDATE_COMPLETE"

@@ -4,7 +4,8 @@ Properties steer it: ``Value`` is echoed in ``Data``; ``Replace: "true"`` makes 
 Update answer a new id; ``Behaviour`` (``DeleteBehaviour`` for Delete) is one of
 ``ok``, ``fail``, ``oversized``, ``sleep`` (past the Lambda timeout), ``silent``
 (no answer), ``crash-once`` (a function error on the first try, marker file in
-``Marker``); ``Journal`` names a file that gets one line per invocation.
+``Marker``), ``fail-while-marker`` (fails while the file ``Marker`` exists);
+``Journal`` names a file that gets one line per invocation.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _behave(event: dict[str, Any]) -> None:
     properties = event["ResourceProperties"]
     key = "DeleteBehaviour" if event["RequestType"] == "Delete" else "Behaviour"
     behaviour = properties.get(key, "ok")
-    if behaviour == "fail":
+    if behaviour == "fail" or (behaviour == "fail-while-marker" and Path(properties["Marker"]).exists()):
         raise ValueError(f"{event['RequestType']} asked to fail")
     if behaviour == "oversized":
         helper.Data["Blob"] = "x" * 5000
