@@ -40,6 +40,13 @@ STUCK_STATUSES = {
 }
 
 
+# Types whose physical id is a declared name, and the shape of their ARN.
+NAMED_TYPES = {
+    "AWS::IAM::Role": ("RoleName", "arn:aws:iam::{account}:role/{name}"),
+    "AWS::Lambda::Function": ("FunctionName", "arn:aws:lambda:{region}:{account}:function:{name}"),
+}
+
+
 class StackStateError(ValueError):
     """An operation CloudFormation refuses in the stack's current status (its ValidationError)."""
 
@@ -253,10 +260,13 @@ class Driver:
         return True
 
     def _provision_plain(self, run: _Run, state: ResourceState) -> bool:
+        """A made-up resource: its declared name (or a generated one) and an ARN of the service's shape."""
         digest = hashlib.sha256(f"{run.stack.stack_id}/{state.logical_id}".encode()).hexdigest()[:12]
-        state.physical_id = f"{run.stack.name}-{state.logical_id}-{digest}"
+        name_property, arn_format = NAMED_TYPES.get(state.type, ("", "arn:aws:{service}:{region}:{account}:{name}"))
+        state.physical_id = str(state.properties.get(name_property) or f"{run.stack.name}-{state.logical_id}-{digest}")
         service = state.type.split("::")[1].lower() if "::" in state.type else "custom"
-        state.data = {"Arn": f"arn:aws:{service}:{self.region}:{self.account}:{state.physical_id}"}
+        state.data = {"Arn": arn_format.format(service=service, region=self.region, account=self.account,
+                                               name=state.physical_id)}
         return self._created(run, state)
 
     def _apply(self, run: _Run, logical_id: str) -> bool:
