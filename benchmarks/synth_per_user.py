@@ -1,7 +1,16 @@
-"""Synthesis time per user: FinSpaceUser (with its validation and nested-stack buckets) against a
-bare CustomResource of the same count, measured side by side in one run (a benchmark, not a test).
+"""Synthesis cost per user (a benchmark, not a test).
 
-    python -m benchmarks.synth_per_user [--users 1000] [--rounds 3]
+    python -m benchmarks.synth_per_user [--rounds 10] [--small 10] [--large 450] [--file-users 5000]
+
+Marginal cost: each round synthesizes FinSpaceUsersStack (the provider, 64 nested-stack buckets,
+FinSpaceUser with its validation) and a bare CustomResource stack with the same resource
+properties in the same buckets, at two sizes, interleaved; (large - small) / (large - small users)
+is the cost of one more user, free of fixed costs. Every app writes to one output directory, so
+CDK's asset cache reuses the provider's asset bundled once in the warm-up: pip stays out of the
+measured loop, the provider's constructs are still built in every round.
+
+Then a users file of --file-users users: its load time, and its whole synthesis (load, build,
+synth) per user, fixed costs included.
 """
 
 from __future__ import annotations
@@ -11,59 +20,124 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 # isort: off
 from finspace_constructs.enums import UserType  # first: quiets jsii before aws_cdk starts it
-from finspace_constructs.users_app import FinSpaceUsersStack, bucket_of
-from finspace_constructs.users_file import ResolvedUser
+from finspace_constructs.users_app import FinSpaceUsersStack, bucket_of, user_construct_id
+from finspace_constructs.users_file import ResolvedUser, load_declaration
 import aws_cdk as cdk
 
 # isort: on
 
+Build = Callable[[cdk.App, list[ResolvedUser]], None]
+PROVIDER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
 
-def finspace_users(app: cdk.App, count: int) -> None:
-    users = [ResolvedUser("env1", f"user{i}@example.com", UserType.APP_USER, None, None, None, None, True, False,
-                          "destroy") for i in range(count)]
+
+def users_of(count: int, user_type: UserType = UserType.APP_USER) -> list[ResolvedUser]:
+    return [ResolvedUser("env1", f"user{i}@example.com", user_type, None, None, None, None, True, False, "destroy")
+            for i in range(count)]
+
+
+def finspace_users(app: cdk.App, users: list[ResolvedUser]) -> None:
     FinSpaceUsersStack(app, "Users", users=users)
 
 
-def bare_custom_resources(app: cdk.App, count: int) -> None:
-    """The same shape without this project's code: 64 nested stacks of plain CustomResources."""
+def bare_custom_resources(app: cdk.App, users: list[ResolvedUser]) -> None:
+    """The floor: the same resources (properties, ids, buckets) without this project's code."""
     stack = cdk.Stack(app, "Bare")
-    service = "arn:aws:lambda:us-east-1:123456789012:function:provider"
     nested: dict[int, cdk.NestedStack] = {}
-    for i in range(count):
-        email = f"user{i}@example.com"
-        bucket = bucket_of(email)
+    timeout = cdk.Duration.minutes(30)
+    for user in users:
+        bucket = bucket_of(user.email)
         if bucket not in nested:
             nested[bucket] = cdk.NestedStack(stack, f"Users{bucket:02d}")
-        cdk.CustomResource(nested[bucket], email, service_token=service, resource_type="Custom::FinSpaceUser",
-                           properties={"EnvironmentId": "env1", "EmailAddress": email, "Type": "APP_USER"})
+        cdk.CustomResource(nested[bucket], user_construct_id(user), service_token=PROVIDER_ARN,
+                           resource_type="Custom::FinSpaceUser", service_timeout=timeout,
+                           properties={"EnvironmentId": user.environment_id, "EmailAddress": user.email,
+                                       "Type": user.type.value, "ApiAccess": "DISABLED",
+                                       "Enabled": "true", "AdoptExisting": "false"})
 
 
-def seconds(build: Callable[[cdk.App, int], None], count: int) -> float:
+def seconds(build: Build, users: list[ResolvedUser], outdir: str) -> float:
     started = time.perf_counter()
-    app = cdk.App(outdir=tempfile.mkdtemp(prefix="synth-bench-"))
-    build(app, count)
+    app = cdk.App(outdir=outdir)
+    build(app, users)
     app.synth()
     return time.perf_counter() - started
 
 
+def marginal_ms(rounds: int, small: int, large: int, outdir: str) -> dict[str, list[float]]:
+    """Per round and per workload, the milliseconds one more user costs."""
+    workloads: dict[str, tuple[Build, UserType]] = {
+        "FinSpaceUser": (finspace_users, UserType.APP_USER),  # without groups: each gets a synthesis warning
+        "  as SUPER_USER": (finspace_users, UserType.SUPER_USER),  # no warning: two jsii calls fewer
+        "CustomResource": (bare_custom_resources, UserType.APP_USER),
+    }
+    users = {(name, size): users_of(size, user_type) for name, (_, user_type) in workloads.items()
+             for size in (small, large)}
+    marginal: dict[str, list[float]] = {name: [] for name in workloads}
+    for round_index in range(rounds):  # interleaved, the order flipped each round: noise hits all alike
+        order = list(workloads.items())[:: 1 if round_index % 2 == 0 else -1]
+        timings = {(name, size): seconds(build, users[(name, size)], outdir)
+                   for size in (small, large) for name, (build, _) in order}
+        for name in workloads:
+            marginal[name].append((timings[(name, large)] - timings[(name, small)]) / (large - small) * 1000)
+    return marginal
+
+
+def write_users_file(path: Path, count: int) -> None:
+    """A file shaped like a real one: groups, defaults, names, some API users."""
+    lines = ["environment: env1", "defaults: {type: APP_USER}", "permission_groups:",
+             "  - {name: analysts, application_permissions: [AccessNotebooks]}",
+             "  - {name: engineers, application_permissions: [CreateDataset, AccessNotebooks]}", "users:"]
+    for i in range(count):
+        lines += [f"  - email: user{i:05d}@example.com", f"    first_name: First{i}", f"    last_name: Last{i}",
+                  f"    permission_groups: [{'analysts' if i % 2 else 'engineers'}]"]
+        if i % 10 == 0:
+            lines += ["    api_access_principal_arn: arn:aws:iam::123456789012:role/analytics"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def whole_file(count: int, outdir: str) -> tuple[float, float]:
+    """(load seconds, whole synthesis seconds) of a ``count``-user file."""
+    path = Path(outdir) / "users.yaml"
+    write_users_file(path, count)
+    started = time.perf_counter()
+    declaration = load_declaration(path)
+    loaded = time.perf_counter() - started
+    app = cdk.App(outdir=outdir)
+    FinSpaceUsersStack(app, "Users", users=declaration.users, groups=declaration.groups)
+    app.synth()
+    return loaded, time.perf_counter() - started
+
+
+def spread(values: list[float]) -> str:
+    return f"min {min(values):5.2f}  median {statistics.median(values):5.2f}  max {max(values):5.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--small", type=int, default=10)
+    parser.add_argument("--large", type=int, default=450)
+    parser.add_argument("--file-users", type=int, default=5000)
     args = parser.parse_args()
-    seconds(finspace_users, 1)  # warm up jsii and bundle the asset once
-    ours, bare = [], []
-    for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
-        ours.append(seconds(finspace_users, args.users))
-        bare.append(seconds(bare_custom_resources, args.users))
-    ours_ms, bare_ms = (statistics.median(v) / args.users * 1000 for v in (ours, bare))
-    print(f"users={args.users} rounds={args.rounds} (median)")
-    print(f"FinSpaceUser:    {ours_ms:6.2f} ms per user")
-    print(f"CustomResource:  {bare_ms:6.2f} ms per user")
-    print(f"ratio: {ours_ms / bare_ms:.2f}x")
+    outdir = tempfile.mkdtemp(prefix="synth-bench-")
+    bundled = seconds(finspace_users, users_of(1), outdir)  # bundles the asset, and warms jsii up
+    seconds(bare_custom_resources, users_of(1), outdir)
+    print(f"first synthesis (bundles the provider's asset, once): {bundled:.2f} s")
+    marginal = marginal_ms(args.rounds, args.small, args.large, outdir)
+    print(f"marginal ms per user ({args.large} vs {args.small} users, interleaved, {args.rounds} rounds):")
+    for name, values in marginal.items():
+        print(f"  {name:<15} {spread(values)}")
+    bare = statistics.median(marginal["CustomResource"])
+    print(f"  ratio of medians: FinSpaceUser {statistics.median(marginal['FinSpaceUser']) / bare:.2f}x "
+          f"(APP_USERs without groups, each warned; goal: at most 2.0x), "
+          f"as SUPER_USER {statistics.median(marginal['  as SUPER_USER']) / bare:.2f}x")
+    loaded, whole = whole_file(args.file_users, outdir)
+    print(f"{args.file_users}-user file: load {loaded:.2f} s (goal: under 0.5 s); whole synthesis {whole:.1f} s, "
+          f"{whole / args.file_users * 1000:.2f} ms per user (fixed costs included, asset already bundled)")
 
 
 if __name__ == "__main__":

@@ -55,8 +55,11 @@ class FinSpacePermissionGroup(Construct):
         self.environment_id = environment_id
         self.provider = provider or FinSpaceUserProvider.of(self)
         self.resource = provider_resource(self, self.provider, RESOURCE_TYPE, properties, removal_policy)
+        self._permission_group_id: str | None = None
 
     @property
     def permission_group_id(self) -> str:
-        """The FinSpace permissionGroupId (a token)."""
-        return self.resource.get_att_string("PermissionGroupId")
+        """The FinSpace permissionGroupId (a token), made once: every member asks for it."""
+        if self._permission_group_id is None:
+            self._permission_group_id = self.resource.get_att_string("PermissionGroupId")
+        return self._permission_group_id

@@ -17,6 +17,7 @@ Shape (one environment; or ``environments:`` as a list of ``{id, defaults, users
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from ._handler import GROUP_FIELDS, value_problem
 from .enums import ApiAccess, ApplicationPermission, UserType
 
 __all__ = [
+    "SAFE_LOADER",
     "Declaration",
     "Environment",
     "GroupEntry",
@@ -42,6 +44,9 @@ __all__ = [
 ]
 
 RemovalPolicyName = Literal["destroy", "retain"]
+# libyaml's parser where PyYAML has it (some 20 times faster on a large file), else the pure-Python
+# one; both mark every node with its line.
+SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONTRACT_NAMES = {"email": "EmailAddress", "first_name": "FirstName", "last_name": "LastName",
                    "api_access_principal_arn": "ApiAccessPrincipalArn"}
 
@@ -248,9 +253,10 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
     resolved: list[ResolvedUser] = []
     seen: dict[tuple[str, str], int] = {}
     for env_index, environment in enumerate(parsed.all_environments()):
+        defaults = {**_set(parsed.defaults), **_set(environment.defaults)}  # once per environment
         for user_index, user in enumerate(environment.users):
             loc = _base(parsed, env_index, "users", user_index)
-            merged = {**_set(parsed.defaults), **_set(environment.defaults), **_set(user)}
+            merged = {**defaults, **_set(user)}
             key = (environment.id, user.email.lower())
             if key in seen:
                 problems.append(lines.describe((*loc, "email"), f"duplicates the email at line {seen[key]}; "
@@ -278,8 +284,23 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
 
 
 def _set(model: BaseModel) -> dict[str, Any]:
-    dumped = model.model_dump(exclude_none=True)
-    return {k: v for k, v in dumped.items() if k not in ("users", "defaults", "id")}
+    """The settings ``model`` gives a value (read directly: model_dump would copy every user)."""
+    return {name: value for name in _setting_names(type(model)) if (value := getattr(model, name)) is not None}
+
+
+@functools.cache
+def _setting_names(model_type: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name in model_type.model_fields if name not in ("users", "defaults", "id"))
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document parsed once: its node tree (the lines) and the data built from that tree."""
+    loader = SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 class _LineIndex:
@@ -290,8 +311,7 @@ class _LineIndex:
         self._lines: dict[tuple[Any, ...], int] = {}
         self._duplicates: list[str] = []
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
+            node, self.data = _parse(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = f"{mark.line + 1}" if mark else "?"
@@ -308,14 +328,14 @@ class _LineIndex:
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:
-                key = key_node.value
+                key, key_loc = key_node.value, (*loc, key_node.value)
                 if key in seen:
-                    self._duplicates.append(self.describe((*loc, key), "is declared twice in the same mapping",
+                    self._duplicates.append(self.describe(key_loc, "is declared twice in the same mapping",
                                                           key_node.start_mark.line + 1))
                 seen.add(key)
-                self._lines[(*loc, key)] = key_node.start_mark.line + 1
-                self._walk(value_node, (*loc, key))
-                self._lines[(*loc, key)] = key_node.start_mark.line + 1
+                if not isinstance(value_node, yaml.ScalarNode):  # a scalar's line is its key's
+                    self._walk(value_node, key_loc)
+                self._lines[key_loc] = key_node.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 self._walk(item, (*loc, index))

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from finspace_constructs import users_file
 from finspace_constructs.enums import ApiAccess, UserType
 from finspace_constructs.users_file import UsersFileError, load_declaration, load_users
 
@@ -151,3 +153,38 @@ def test_unknown_application_permissions_are_errors(tmp_path: Path) -> None:
 
     assert len(errors) == 1
     assert "users.yaml:4: permission_groups[1].application_permissions[0]: must be 'CreateDataset'" in errors[0]
+
+
+def test_libyaml_parses_the_file_where_pyyaml_has_it() -> None:
+    expected = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+    assert users_file.SAFE_LOADER is expected
+
+
+LINES = """\
+base: &base {type: APP_USER}
+environment: e
+users:
+  - {<<: *base, email: a@example.com}
+  - <<: *base
+    email: b@example.com
+    colour: red
+  - email: c@example.com
+    type: ROOT
+"""
+
+
+@pytest.mark.parametrize("loader", [yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)],
+                         ids=["pure-python", "libyaml"])
+def test_either_loader_reports_the_same_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: type) -> None:
+    monkeypatch.setattr(users_file, "SAFE_LOADER", loader)
+
+    problems = errors_of(tmp_path, LINES)
+    syntax = errors_of(tmp_path, LINES + "  - {email: d@example.com\n")
+
+    assert sorted(line.split("users.yaml:", 1)[1] for line in problems) == [
+        "1: base: unknown key: remove it or fix its spelling",
+        "7: users[1].colour: unknown key: remove it or fix its spelling",
+        "9: users[2].type: must be 'SUPER_USER' or 'APP_USER'",
+    ]
+    assert syntax[0].split("users.yaml:", 1)[1].startswith("11: not valid YAML")
