@@ -9,6 +9,8 @@ OLDEST_BOTOCORE := 1.34.145
 OLDEST_DIR := $(VENV)/oldest-botocore
 LAMBDA_PY := $(VENV)/lambda-py313/bin/python
 LAMBDA_BOTO3 := 1.44.8
+# The oldest versions the distribution declares (requirements-oldest.txt): the tests synthesize with them.
+OLDEST_CDK_DIR := $(VENV)/oldest-cdk
 # A working Python 3.13 (PATH, or pyenv's versions), if the machine has one.
 PY313 := $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 \
 	2>/dev/null); do $$p -c '' 2>/dev/null && echo $$p && break; done)
@@ -30,7 +32,7 @@ help:
 NODE_STAMP := node_modules/.installed
 WHEELHOUSE := $(VENV)/wheelhouse
 
-$(STAMP): requirements.txt requirements-dev.txt lambda_handler/requirements.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt lambda_handler/requirements.txt constraints.txt requirements-oldest.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
@@ -42,6 +44,11 @@ $(STAMP): requirements.txt requirements-dev.txt lambda_handler/requirements.txt 
 	# The Lambda asset's wheels, so that synthesis bundles without the network.
 	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
 		-d $(WHEELHOUSE) -r lambda_handler/requirements.txt
+	# The distribution's dependencies too: the tests install the built wheel into a fresh venv offline.
+	$(PY) -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
+		-d $(WHEELHOUSE) -r requirements.txt -c constraints.txt
+	test -x $(OLDEST_CDK_DIR)/bin/python || $(PYTHON) -m venv $(OLDEST_CDK_DIR)
+	$(OLDEST_CDK_DIR)/bin/pip install --quiet --disable-pip-version-check -r requirements-oldest.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -55,7 +62,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 test: lint
-	OLDEST_BOTOCORE_PATH=$(OLDEST_DIR) $(VENV)/bin/pytest
+	OLDEST_BOTOCORE_PATH=$(OLDEST_DIR) OLDEST_CDK_PYTHON=$(OLDEST_CDK_DIR)/bin/python $(VENV)/bin/pytest
 
 unit: setup
 	$(VENV)/bin/pytest tests/unit

@@ -5,12 +5,15 @@ Installed from the wheel, the asset is ready-made (``finspace_constructs/_asset`
 the wheel was built): synthesis runs no pip and needs no network. In this repository it is bundled
 from ``lambda_handler/`` with pip, from the wheel cache that ``make setup`` fills
 (``.venv/wheelhouse``, or ``FINSPACE_WHEELHOUSE``), so synthesis is offline here too.
-Either way the asset hash is computed from the source (caches excluded): it changes only with the
-handler, the model or the pins.
+Either way the asset hash is computed from the ``lambda_handler`` package alone (its pins in
+``requirements.txt`` included, caches excluded): it changes only with the handler, the model or the
+pins, never with the Python, the machine or the folder that synthesizes.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,11 @@ from aws_cdk import aws_lambda as lambda_
 from ._assemble import assemble_asset, default_wheelhouse
 from ._handler import ASSET_DIR, HANDLER_PACKAGE
 
-__all__ = ["HANDLER", "HANDLER_DIR", "handler_code", "is_prebuilt"]
+__all__ = ["HANDLER", "HANDLER_DIR", "handler_code", "handler_hash", "is_prebuilt"]
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda_handler"
 HANDLER = "lambda_handler.index.handler"
-EXCLUDED = ["**/__pycache__", "**/*.pyc", ".mypy_cache"]  # CDK glob patterns, for the asset hash
+EXCLUDED = ["**/__pycache__", "**/*.pyc", ".mypy_cache"]  # CDK glob patterns: never part of the asset
 WHEELHOUSE = default_wheelhouse(HANDLER_DIR.parent)
 
 
@@ -44,14 +47,31 @@ class _PipBundling:
 def handler_code() -> lambda_.Code:
     """The Lambda code asset: ready-made when installed, else bundled locally (never in Docker)."""
     if is_prebuilt():
-        return lambda_.Code.from_asset(str(ASSET_DIR), exclude=EXCLUDED, asset_hash_type=AssetHashType.SOURCE)
+        return lambda_.Code.from_asset(str(ASSET_DIR), exclude=EXCLUDED, asset_hash_type=AssetHashType.CUSTOM,
+                                       asset_hash=handler_hash(ASSET_DIR / HANDLER_DIR.name))
     return lambda_.Code.from_asset(
         str(HANDLER_DIR),
         exclude=EXCLUDED,
-        asset_hash_type=AssetHashType.SOURCE,
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=handler_hash(HANDLER_DIR),
         bundling=BundlingOptions(
             image=DockerImage.from_registry("local-bundling-only"),
             # jsii calls try_bundle(output_dir, options) positionally; its stubs spell out keywords.
             local=_PipBundling(),  # type: ignore[arg-type]
         ),
     )
+
+
+@cache
+def handler_hash(handler_dir: Path) -> str:
+    """SHA-256 of the handler package's files (relative paths and contents), caches left out."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in handler_dir.rglob("*") if p.is_file() and not _is_cache(p.relative_to(handler_dir))):
+        digest.update(path.relative_to(handler_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _is_cache(relative: Path) -> bool:
+    return relative.suffix == ".pyc" or any(part in ("__pycache__", ".mypy_cache") for part in relative.parts)
+
