@@ -25,7 +25,7 @@ help:
 	@echo "make test   - ruff, mypy and the whole test suite (sets everything up)"
 	@echo "make lint   - ruff and mypy only"
 	@echo "make synth  - cdk synth of app.py (USERS_FILE=...), offline"
-	@echo "make bench  - benchmarks (emulator throughput, synthesis time per user)"
+	@echo "make bench  - benchmarks (emulator throughput, synthesis ms per user, cold start vs crhelper)"
 	@echo "make model  - re-extract the finspace-data model from the botocore wheel"
 	@echo "make docs   - regenerate users.schema.json and the README's users file reference"
 
@@ -93,6 +93,7 @@ deploy: setup
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
 	$(PY) -m benchmarks.synth_per_user
+	$(PY) -m benchmarks.cold_start
 
 # USERS_FILE=path/to/users.yaml make demo  deploys another users file.
 USERS_FILE ?= users.yaml
