@@ -1,8 +1,18 @@
-"""CDK app: FinSpace users from a users file (GitOps), or the provider alone.
+"""CDK app: the provider stack, and FinSpace users from a users file (GitOps) that use it.
 
-    cdk synth                                  # users.yaml -> stack FinSpaceUsers
+Two stacks: FinSpaceUserProvider (the Lambda and its role FinSpaceUserProvider-<region>, deployed
+first and kept) and FinSpaceUsers (users.yaml), which imports the provider's service token.
+The first deployment is three steps (README: Bootstrap):
+
+    cdk deploy FinSpaceUserProvider            # 1. the provider; prints its RoleArn output
+    # 2. FinSpace web application, as a superuser: add a user with API access enabled, the RoleArn
+    #    as IAM principal, type Superuser (or in a permission group with ManageUsersAndGroups)
+    cdk deploy FinSpaceUsers                   # 3. the users (also every later change)
+
+    cdk synth                                  # both stacks; users.yaml
     cdk synth -c usersFile=teams/quant.yaml -c stackName=QuantUsers
-    cdk synth -c providerOnly=true             # stack FinSpaceUserProvider, for plain templates
+    cdk synth -c providerOnly=true             # the provider stack alone (plain CloudFormation users)
+    cdk synth -c providerStackName=FinSpaceUserProviderTeamB  # another provider (its role is named after it)
     cdk synth -c reservedConcurrency=20 -c functionTimeoutSeconds=600 -c serviceTimeoutSeconds=3600
 
 Synthesis is offline and needs no AWS credentials.
@@ -15,7 +25,12 @@ from pathlib import Path
 from typing import Any
 
 # isort: off
-from finspace_constructs.users_app import FinSpaceUserProviderStack, FinSpaceUsersStack  # first: quiets jsii
+from finspace_constructs.users_app import (  # first: quiets jsii
+    PROVIDER_STACK_NAME,
+    USERS_STACK_NAME,
+    FinSpaceUserProviderStack,
+    FinSpaceUsersStack,
+)
 from finspace_constructs.users_file import UsersFileError, load_declaration
 import aws_cdk as cdk
 
@@ -38,14 +53,19 @@ def provider_options(app: cdk.App) -> dict[str, Any]:
     return options
 
 
-def build(app: cdk.App) -> cdk.Stack:
+def build(app: cdk.App) -> list[cdk.Stack]:
+    """The provider stack, then (unless ``providerOnly``) the users stack that uses it."""
     context = app.node.try_get_context
-    if str(context("providerOnly") or "").lower() == "true":
-        return FinSpaceUserProviderStack(app, str(context("stackName") or "FinSpaceUserProvider"),
-                                         provider_options=provider_options(app))
+    provider_only = str(context("providerOnly") or "").lower() == "true"
+    provider_name = str(context("providerStackName") or (provider_only and context("stackName"))
+                        or PROVIDER_STACK_NAME)
+    provider = FinSpaceUserProviderStack(app, provider_name, provider_options=provider_options(app))
+    if provider_only:
+        return [provider]
     declaration = load_declaration(Path(str(context("usersFile") or DEFAULT_USERS_FILE)))
-    return FinSpaceUsersStack(app, str(context("stackName") or "FinSpaceUsers"), users=declaration.users,
-                              groups=declaration.groups, provider_options=provider_options(app))
+    users = FinSpaceUsersStack(app, str(context("stackName") or USERS_STACK_NAME), users=declaration.users,
+                               groups=declaration.groups, provider=provider.provider)
+    return [provider, users]
 
 
 if __name__ == "__main__":

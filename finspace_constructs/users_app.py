@@ -1,5 +1,10 @@
 """Stacks built from a users file: the provider, and users spread over nested stacks.
 
+The provider lives in its own stack (:class:`FinSpaceUserProviderStack`), deployed first and
+kept: its role has a stable name and is retained, so the one-time registration of that role
+in FinSpace survives any users deploy, failed ones included (README: Bootstrap). A users stack
+given that stack's ``provider`` imports its service token (a CDK cross-stack reference).
+
 CloudFormation holds at most 500 resources per stack. Users are placed in nested
 stacks by a bucket derived from the email alone (a fixed number of hash buckets,
 only the non-empty ones synthesized), so adding or removing other users never moves
@@ -12,9 +17,10 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import NestedStack, RemovalPolicy, Stack
+from aws_cdk import Annotations, Aws, NestedStack, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .permission_group import FinSpacePermissionGroup
@@ -22,12 +28,21 @@ from .provider import FinSpaceUserProvider
 from .user import FinSpaceUser
 from .users_file import ResolvedGroup, ResolvedUser
 
-__all__ = ["BUCKETS", "FinSpaceUserProviderStack", "FinSpaceUsersStack", "bucket_of", "user_construct_id"]
+__all__ = ["BUCKETS", "PROVIDER_STACK_NAME", "USERS_STACK_NAME", "FinSpaceUserProviderStack", "FinSpaceUsersStack",
+           "bucket_of", "provider_role_name", "user_construct_id"]
 
 # 64 buckets keep each nested stack far below 500 resources up to ~20,000 users. Changing
 # this number moves users between stacks: never change it for a deployed file.
 BUCKETS = 64
 REMOVAL_POLICIES = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
+PROVIDER_STACK_NAME = "FinSpaceUserProvider"
+USERS_STACK_NAME = "FinSpaceUsers"
+
+
+def provider_role_name(provider_stack_name: str = PROVIDER_STACK_NAME, region: str = Aws.REGION) -> str:
+    """The provider role's name: ``<provider stack name>-<region>`` (IAM names are global to the
+    account, FinSpace environments are regional)."""
+    return f"{provider_stack_name}-{region}"
 
 
 def bucket_of(email: str) -> int:
@@ -40,15 +55,27 @@ def user_construct_id(user: ResolvedUser) -> str:
 
 
 class FinSpaceUsersStack(Stack):
-    """The provider and the permission groups, and one nested stack ``UsersNN`` per non-empty
-    bucket of users."""
+    """The permission groups, and one nested stack ``UsersNN`` per non-empty bucket of users.
+
+    :param provider: the provider serving them, usually ``FinSpaceUserProviderStack(...).provider``.
+        :default: - a provider in this stack, built with ``provider_options`` (its role then shares
+        this stack's fate: see README, Bootstrap)
+    :param provider_options: keyword arguments of :class:`FinSpaceUserProvider`; only without ``provider``.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, users: list[ResolvedUser],
                  groups: Sequence[ResolvedGroup] = (), provider_options: Mapping[str, Any] | None = None,
-                 **kwargs: Any) -> None:
-        """``provider_options``: keyword arguments of :class:`FinSpaceUserProvider`."""
+                 provider: FinSpaceUserProvider | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        provider = FinSpaceUserProvider.of(self, **(provider_options or {}))
+        if provider is not None and provider_options:
+            raise ValueError(f"{self.node.path}: provider_options belong to the provider's own stack; "
+                             "give them there, not with provider=")
+        if provider is not None:
+            # Strong references are wanted: the provider stack cannot drop the export while users use it.
+            Annotations.of(self).acknowledge_warning("@aws-cdk/core:crossStackReferencesDefaultStrong",
+                                                     "the provider stack must keep serving the users stacks")
+        else:
+            provider = FinSpaceUserProvider.of(self, **(provider_options or {}))
         declared = {(g.environment_id, g.name): _declare_group(self, g, provider)
                     for g in sorted(groups, key=lambda g: (g.environment_id, g.name))}
         buckets: dict[int, list[ResolvedUser]] = defaultdict(list)
@@ -82,9 +109,26 @@ def _declare(scope: Construct, user: ResolvedUser, provider: FinSpaceUserProvide
 
 
 class FinSpaceUserProviderStack(Stack):
-    """Only the provider: its exported service token serves plain CloudFormation templates."""
+    """Only the provider, deployed once before any users stack and kept.
+
+    Its role is named :func:`provider_role_name` (stable across redeploys: the ARN registered in
+    FinSpace stays valid) and retained when the stack is deleted or the role replaced
+    (``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: a failed first create still cleans up). Its
+    service token is exported as ``<stack name>-FinSpaceUserServiceToken`` for plain
+    CloudFormation templates.
+
+    :param role_name: the provider role's name. :default: - ``<stack name>-<region>``
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, provider_options: Mapping[str, Any] | None = None,
-                 **kwargs: Any) -> None:
+                 role_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.provider = FinSpaceUserProvider.of(self, **(provider_options or {}))
+        if (provider_options or {}).get("role") is None:
+            _keep_role(self.provider.role, role_name or provider_role_name(self.stack_name))
+
+
+def _keep_role(role: iam.IRole, name: str) -> None:
+    """Name the provider's own role and retain it: what FinSpace's registration points at."""
+    cast(iam.CfnRole, role.node.default_child).role_name = name
+    role.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)

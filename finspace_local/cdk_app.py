@@ -8,11 +8,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-__all__ = ["REPO", "STACK_NAME", "asset_dir", "synth", "templates_by_stack"]
+__all__ = ["PROVIDER_STACK_NAME", "REPO", "STACK_NAME", "asset_dir", "synth", "templates_by_stack"]
 
 REPO = Path(__file__).resolve().parent.parent
 CDK = REPO / "node_modules" / ".bin" / "cdk"
-STACK_NAME = "FinSpaceUsers"
+STACK_NAME = "FinSpaceUsers"  # app.py's users stack (finspace_constructs.users_app.USERS_STACK_NAME)
+PROVIDER_STACK_NAME = "FinSpaceUserProvider"  # app.py's provider stack, deployed first
 
 
 def synth(out: Path, context: dict[str, str], stack_name: str = STACK_NAME) -> dict[str, Any]:
@@ -45,6 +46,15 @@ def templates_by_stack(out: Path, name: str, template: dict[str, Any]) -> dict[s
 
 
 def asset_dir(out: Path, template: dict[str, Any]) -> Path:
-    """The bundled Lambda asset of the template's (single) provider function."""
-    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    """The bundled Lambda asset of the template's (single) provider function, or, for a users
+    stack served by the provider stack, of the provider stack's function in ``out``."""
+    functions = _functions(template)
+    if not functions:
+        templates = [json.loads(path.read_text()) for path in sorted(out.glob("*.template.json"))]
+        functions = [function for body in templates for function in _functions(body)]
+    (function,) = functions
     return out / str(function["Metadata"]["aws:asset:path"])
+
+
+def _functions(template: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in template.get("Resources", {}).values() if r["Type"] == "AWS::Lambda::Function"]

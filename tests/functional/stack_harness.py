@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from finspace_local import Emulator, EmulatorSettings, LocalCA
+from finspace_local.cdk_app import PROVIDER_STACK_NAME
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult
 from finspace_local.state import BackendSettings
 from finspace_local.webapp import ADMINISTRATOR_EMAILS
@@ -56,6 +57,11 @@ class StackHarness:
             timeout_s=spec.pop("timeout_s", 60), **spec,
         ))
         self.driver = Driver(tmp_path / "stacks", self.ca, default_function=self.function, timeout_scale=1.0)
+
+    def deploy_provider(self, out: Path) -> StackResult:
+        """Bootstrap step 1: the provider stack of a synthesized app (cdk.out ``out``), which the
+        app's users stack imports its service token from."""
+        return self.driver.deploy(PROVIDER_STACK_NAME, out / f"{PROVIDER_STACK_NAME}.template.json", template_dir=out)
 
     def deploy(self, body: dict[str, Any]) -> StackResult:
         return self.driver.deploy(STACK, body)

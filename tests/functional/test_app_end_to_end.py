@@ -54,6 +54,7 @@ def test_synthesized_app_deploys_updates_and_deletes_with_the_bundled_handler(
     out, first, second = synthesized
     harness = StackHarness(tmp_path, code_dir=asset_dir(out, first))
     try:
+        harness.deploy_provider(out)
         created = harness.driver.deploy(STACK, first, template_dir=out)
         updated = harness.driver.deploy(STACK, second, template_dir=out.parent / "two")
         deleted = harness.delete()
@@ -78,6 +79,7 @@ def test_bundled_handler_runs_on_the_lambda_python_with_the_newest_boto3(
     out, first, _ = synthesized
     harness = StackHarness(tmp_path, code_dir=asset_dir(out, first), python=str(LAMBDA_PYTHON))
     try:
+        harness.deploy_provider(out)
         created = harness.driver.deploy(STACK, first, template_dir=out)
         deleted = harness.delete()
         users = harness.users()
