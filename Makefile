@@ -18,7 +18,7 @@ PY313 := $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/vers
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deploy docs help setup test lint unit model lock bench demo demo-diff demo-destroy synth diff clean
+.PHONY: deploy docs help setup test lint unit model lock bench bench-scale demo demo-diff demo-destroy synth diff clean dist
 
 help:
 	@echo "make demo   - deploy users.yaml to the local FinSpace emulator (sets everything up)"
@@ -28,6 +28,7 @@ help:
 	@echo "make bench  - benchmarks (emulator throughput, synthesis ms per user, cold start vs crhelper)"
 	@echo "make model  - re-extract the finspace-data model from the botocore wheel"
 	@echo "make docs   - regenerate users.schema.json and the README's users file reference"
+	@echo "make dist   - build the wheel (Lambda asset included) into dist/, offline"
 
 NODE_STAMP := node_modules/.installed
 WHEELHOUSE := $(VENV)/wheelhouse
@@ -67,6 +68,10 @@ test: lint
 unit: setup
 	$(VENV)/bin/pytest tests/unit
 
+# The distribution's wheel, its Lambda asset assembled from the wheelhouse (hatch_build.py).
+dist: $(STAMP)
+	PIP_NO_INDEX=1 $(PY) -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
+
 docs: $(STAMP)
 	$(PY) scripts/users_reference.py
 
@@ -89,6 +94,12 @@ diff: setup
 # Real AWS: needs credentials (the CI workflow assumes a role through OIDC) and a bootstrapped account.
 deploy: setup
 	$(CDK) deploy --all --no-notices --require-approval never -c usersFile=$(USERS_FILE)
+
+# N users deployed, 10% updated, destroyed, under throttling (README: Scale). Override with e.g.
+# make bench-scale SCALE_ARGS="--users 500 --rate 10 --burst 10 --error-rate 0.15 --containers 64 --runs 3"
+SCALE_ARGS ?= --users 500 --rate 10 --burst 10 --containers 64
+bench-scale: setup
+	$(PY) -m benchmarks.scale $(SCALE_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput

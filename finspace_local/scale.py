@@ -1,0 +1,198 @@
+"""A deploy at scale, as a user runs it: the users file, the synthesized app, the driver, the bundled
+handler and the emulator, under FinSpace's throttling and faults. Used by ``make bench-scale`` and by
+a small guard test.
+
+One run: synthesize the app (provider stack + users stack) for N users; deploy the provider stack and
+register its role (the README's bootstrap); start the function's containers (so that cold starts, which
+measure the machine, stay out of the clock); then, timed, deploy the users, update a share of them, and
+destroy the users stack. Each phase reports its stack status, failed resources, FinSpace calls by
+operation and status, and the floor: the calls the service admitted (every call but the throttled
+ones, less the burst) divided by the rate.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cdk_app import PROVIDER_STACK_NAME, STACK_NAME, asset_dir, synth
+from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackResult
+from .faults import FaultSettings
+from .server import Emulator, EmulatorSettings
+from .state import BackendSettings
+from .tls import LocalCA
+from .webapp import ADMINISTRATOR_EMAILS
+
+__all__ = ["PhaseReport", "ScaleSettings", "run_scale", "users_file_text"]
+
+ENVIRONMENT_ID = "finspace-scale"
+PROVIDER_KEYS = ("AKIASCALEPROVIDER", "scale-provider-secret")
+USER_TYPE = "Custom::FinSpaceUser"
+
+
+@dataclass(frozen=True)
+class ScaleSettings:
+    """What to deploy and how FinSpace behaves. ``invalid``: users declared with an ENABLED email
+    that exists already and no adoption, so that their Create fails (the rollback scenario)."""
+
+    users: int = 500
+    rate: float | None = 10.0
+    burst: int = 10
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    containers: int = 64
+    update_share: float = 0.1
+    invalid: int = 0
+    seed: int = 0
+
+
+@dataclass
+class PhaseReport:
+    name: str
+    status: str
+    wall_s: float
+    failed: int
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)  # (operation, status or error)
+    enabled: int = 0
+    declared: int = 0  # users the stack declares after the phase: each must be ENABLED exactly once
+    users: int = 0  # users the phase works on (for calls per user)
+    rate: float | None = None
+    burst: int = 0
+
+    @property
+    def calls_per_user(self) -> float:
+        return sum(self.calls.values()) / max(1, self.users)
+
+    @property
+    def admitted(self) -> int:
+        return sum(n for (_, outcome), n in self.calls.items() if outcome != "ThrottlingException")
+
+    @property
+    def floor_s(self) -> float:
+        return max(0, self.admitted - self.burst) / self.rate if self.rate else 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.wall_s / self.floor_s if self.floor_s else float("nan")
+
+
+def users_file_text(count: int, *, first_name: str = "User", invalid: int = 0) -> str:
+    lines = [f"environment: {ENVIRONMENT_ID}", "defaults:", "  type: APP_USER", "users:"]
+    for index in range(count):
+        lines += [f"  - email: user{index:05d}@example.com", f"    first_name: {first_name}{index}"]
+    for index in range(invalid):
+        lines += [f"  - email: taken{index:03d}@example.com"]
+    return "\n".join(lines) + "\n"
+
+
+class _Bench:
+    """One run's emulator, driver and function."""
+
+    def __init__(self, settings: ScaleSettings, state: Path, say: Callable[[str], None]) -> None:
+        self.settings, self.state, self.say = settings, state, say
+        self.ca = LocalCA(state / "ca")
+        backend = BackendSettings(environments=frozenset({ENVIRONMENT_ID}))
+        self.emulator = Emulator(EmulatorSettings(backend=backend), ca=self.ca).start()
+        self.function: LambdaFunction | None = None
+        self.events: list[StackEvent] = []  # nested stacks' too, which a StackResult does not hold
+        self.driver = Driver(state / "stacks", self.ca, on_event=self.events.append)
+
+    def close(self) -> None:
+        if self.function is not None:
+            self.function.close()
+        self.driver.close()
+        self.emulator.stop()
+
+    def synth(self, text: str) -> tuple[Path, dict[str, Any]]:
+        users_file = self.state / "users.yaml"
+        users_file.write_text(text)
+        out = self.state / "cdk.out"
+        started = time.perf_counter()
+        template = synth(out, {"usersFile": str(users_file), "reservedConcurrency": str(self.settings.containers)})
+        self.say(f"cdk synth of {self.settings.users + self.settings.invalid} users: "
+                 f"{time.perf_counter() - started:.1f} s")
+        return out, template
+
+    def bootstrap(self, out: Path) -> None:
+        """Deploy the provider stack, register its role, start its containers."""
+        provider = json.loads((out / f"{PROVIDER_STACK_NAME}.template.json").read_text())
+        (resource,) = [r for r in provider["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        environment = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
+                       "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()}
+        self.function = LambdaFunction(HandlerSpec.for_function(resource, asset_dir(out, provider),
+                                                                environment=environment))
+        self.driver.default_function = self.function
+        result = self.driver.deploy(PROVIDER_STACK_NAME, provider, template_dir=out)
+        (role_arn,) = [r.data["Arn"] for r in result.stack.resources.values() if r.type == "AWS::IAM::Role"]
+        self.emulator.backend.assign_role(PROVIDER_KEYS[0], role_arn)
+        self.emulator.web_app.register_role(ENVIRONMENT_ID, role_arn)
+        for index in range(self.settings.invalid):
+            self.emulator.web_app.add_user(ENVIRONMENT_ID, f"taken{index:03d}@example.com")
+        started = time.perf_counter()
+        self.function.warm(min(self.settings.containers, self.settings.users + self.settings.invalid))
+        self.say(f"{self.settings.containers} containers started: {time.perf_counter() - started:.1f} s")
+
+    def faults(self, on: bool) -> None:
+        s = self.settings
+        self.emulator.faults.configure(FaultSettings(throttle_rate=s.rate, throttle_burst=s.burst,
+                                                     error_rate=s.error_rate, drop_rate=s.drop_rate, seed=s.seed)
+                                       if on else FaultSettings())
+
+    def phase(self, name: str, operation: Callable[[], StackResult]) -> PhaseReport:
+        self.emulator.clear_calls()
+        self.events.clear()
+        self.faults(True)
+        started = time.perf_counter()
+        result = operation()
+        wall = time.perf_counter() - started
+        self.faults(False)
+        calls = Counter((c.operation, c.error or str(c.status)) for c in self.emulator.calls_of())
+        failed = sum(1 for e in self.events if e.resource_type == USER_TYPE and e.status.endswith("_FAILED"))
+        declared = 0 if result.status == "DELETE_COMPLETE" or "ROLLBACK" in result.status else self.settings.users
+        report = PhaseReport(name, result.status, wall, failed, calls, self.enabled_users(), declared,
+                             self.settings.users, self.settings.rate, self.settings.burst)
+        self.say(f"{name}: {result.status} in {wall:.1f} s, {failed} failed, {report.enabled} enabled")
+        return report
+
+    def enabled_users(self) -> int:
+        return sum(1 for u in self.emulator.web_app.users(ENVIRONMENT_ID)
+                   if u["status"] == "ENABLED" and u["emailAddress"] not in ADMINISTRATOR_EMAILS
+                   and not u["emailAddress"].startswith("taken"))
+
+
+def run_scale(settings: ScaleSettings, say: Callable[[str], None] = print) -> list[PhaseReport]:
+    """Deploy, update ``update_share`` of the users, destroy; a report per phase. With ``invalid``
+    users: a deploy that must roll back, then the fixed file deployed again, then destroy."""
+    with tempfile.TemporaryDirectory(prefix="finspace-scale-") as folder:
+        bench = _Bench(settings, Path(folder), say)
+        try:
+            out, template = bench.synth(users_file_text(settings.users, invalid=settings.invalid))
+            bench.bootstrap(out)
+            reports = [bench.phase("deploy", lambda: bench.driver.deploy(STACK_NAME, template, template_dir=out))]
+            if settings.invalid:
+                out, template = bench.synth(users_file_text(settings.users))
+                reports.append(bench.phase("redeploy fixed",
+                                           lambda: bench.driver.deploy(STACK_NAME, template, template_dir=out)))
+            elif settings.update_share and reports[0].status == "CREATE_COMPLETE":
+                out, template = bench.synth(_updated_text(settings))
+                reports.append(bench.phase("update",
+                                           lambda: bench.driver.deploy(STACK_NAME, template, template_dir=out)))
+            reports.append(bench.phase("destroy", lambda: bench.driver.delete_stack(STACK_NAME)))
+            return reports
+        finally:
+            bench.close()
+
+
+def _updated_text(settings: ScaleSettings) -> str:
+    """The same file with the first names of ``update_share`` of the users changed."""
+    changed = int(settings.users * settings.update_share)
+    text = users_file_text(settings.users)
+    for index in range(changed):
+        text = text.replace(f"first_name: User{index}\n", f"first_name: Renamed{index}\n", 1)
+    return text

@@ -1,0 +1,38 @@
+"""Guard tests of the scale benchmark (``make bench-scale``), small enough for ``make test``:
+the users file, the synthesized app, the driver and the bundled handler against a throttling,
+failing emulator. Sized for 2 cores: 40 users and 16 warm containers keep the machine idle enough
+that the provider, not the CPU, decides the outcome; the rate (5/s) makes the throttle bite."""
+
+from __future__ import annotations
+
+import math
+
+from finspace_local.scale import ScaleSettings, run_scale
+
+
+def test_a_deploy_under_throttling_and_server_errors_converges_with_no_failed_resource() -> None:
+    settings = ScaleSettings(users=40, rate=5, burst=5, error_rate=0.15, containers=16, update_share=0, seed=7)
+
+    deploy, destroy = run_scale(settings, say=lambda _line: None)
+
+    assert (deploy.status, deploy.failed, deploy.enabled) == ("CREATE_COMPLETE", 0, 40)
+    assert deploy.calls[("CreateUser", "ThrottlingException")] > 0  # the throttle really bit
+    assert deploy.calls[("CreateUser", "InternalServerException")] > 0
+    assert deploy.calls[("CreateUser", "200")] == 40  # one successful CreateUser per user
+    assert (destroy.status, destroy.failed, destroy.enabled) == ("DELETE_COMPLETE", 0, 0)
+    assert destroy.calls[("DisableUser", "200")] == 40
+
+
+def test_a_failing_user_rolls_everything_back_and_the_fixed_file_then_deploys() -> None:
+    settings = ScaleSettings(users=30, rate=5, burst=5, containers=8, invalid=1, seed=3)
+
+    failed, redeployed, destroy = run_scale(settings, say=lambda _line: None)
+
+    assert failed.status == "ROLLBACK_COMPLETE"
+    assert failed.failed >= 1
+    assert failed.enabled == 0  # every user the failed deploy made is DISABLED again
+    assert (redeployed.status, redeployed.failed, redeployed.enabled) == ("CREATE_COMPLETE", 0, 30)
+    # Reclaiming disabled users pages ListUsers at most once per warm container, not once per user.
+    pages_per_scan = math.ceil((30 + 3) / 100)
+    assert redeployed.calls[("ListUsers", "200")] <= settings.containers * pages_per_scan
+    assert destroy.status == "DELETE_COMPLETE"
