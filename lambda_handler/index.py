@@ -1,6 +1,6 @@
 """Lambda entry point (``lambda_handler.index.handler``): crhelper wiring and nothing else.
 
-crhelper pitfalls handled here (see FACTS.md): its PhysicalResourceId is reset to
+crhelper pitfalls handled here (see docs/FACTS.md): its PhysicalResourceId is reset to
 "" on every event, so a placeholder is set before any API call (its timeout path
 then answers a valid id); its Delete sleep defaults to 120 s; its DEBUG logging
 prints whole events; it needs ``ssl_verify`` for a private CA.

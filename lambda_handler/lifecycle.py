@@ -1,4 +1,4 @@
-"""What Create, Update and Delete do to FinSpace users (DESIGN.md, "Lifecycle").
+"""What Create, Update and Delete do to FinSpace users (docs/DESIGN.md, "Lifecycle").
 
 Pure apart from the injected :class:`~lambda_handler.users.Users`: no crhelper, no
 event parsing, no environment. Each function returns what CloudFormation is told.

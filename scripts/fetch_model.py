@@ -1,7 +1,7 @@
 """Carry the ``finspace-data`` API model into the Lambda asset.
 
 botocore 1.43.116 is the last release that ships this model (see
-``shared/docs/FACTS.md``). This script downloads that wheel from the package
+``docs/FACTS.md``). This script downloads that wheel from the package
 registry, takes the model files, strips every ``documentation`` string (shapes,
 constraints, routes, errors, paginators and endpoint rules stay) and writes them
 under ``lambda_handler/models/``, where botocore's loader finds them.

@@ -1,4 +1,4 @@
-"""Every lifecycle rule of DESIGN.md, through the CloudFormation driver, the real handler
+"""Every lifecycle rule of docs/DESIGN.md, through the CloudFormation driver, the real handler
 (lambda_handler/index.py) and the emulator over HTTPS."""
 
 from __future__ import annotations
