@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -123,7 +124,13 @@ _TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a stri
 def _is_token(value: str) -> bool:
     """Token.is_unresolved, asked only when the string carries CDK's token marker: a plain
     literal cannot be a token, and one jsii call per property would triple synthesis time."""
-    return _TOKEN_MARKER in value and Token.is_unresolved(value)
+    return _TOKEN_MARKER in value and _is_unresolved(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_unresolved(value: str) -> bool:
+    """Token.is_unresolved once per token string: every member of a group carries the same one."""
+    return bool(Token.is_unresolved(value))
 
 
 def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource_type: str,
