@@ -7,12 +7,13 @@ local emulator all take their limits from here, never from hand-copied numbers.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from botocore.loaders import Loader
 
 __all__ = [
     "API_VERSION",
@@ -21,6 +22,7 @@ __all__ = [
     "Constraint",
     "constraint",
     "enum_values",
+    "model_loader",
     "service_model_dict",
 ]
 
@@ -30,10 +32,15 @@ MODEL_ROOT = Path(__file__).resolve().parent / "models"
 
 
 @cache
+def model_loader() -> Loader:
+    """botocore's data loader with the carried model first; every session of this process uses it
+    (client.new_session), so the model and botocore's own data files are parsed once."""
+    return Loader(extra_search_paths=[str(MODEL_ROOT)])
+
+
 def service_model_dict() -> dict[str, Any]:
-    """The carried ``service-2.json`` as a dictionary (read once per process)."""
-    path = MODEL_ROOT / SERVICE_NAME / API_VERSION / "service-2.json"
-    model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    """The carried ``service-2.json`` as a dictionary (parsed once per process, clients included)."""
+    model: dict[str, Any] = model_loader().load_service_model(SERVICE_NAME, "service-2", API_VERSION)
     return model
 
 

@@ -7,17 +7,18 @@ model carried in this package, whatever botocore is installed.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import botocore.session
 from botocore.config import Config
 
-from .api_model import MODEL_ROOT, SERVICE_NAME
+from .api_model import SERVICE_NAME, model_loader
 
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient
 
-__all__ = ["WORST_CALL_S", "Credentials", "default_config", "new_finspace_client", "new_session"]
+__all__ = ["WORST_CALL_S", "Credentials", "default_config", "new_finspace_client", "new_session", "shared_session"]
 
 Credentials = tuple[str, str, str | None]
 """(access key id, secret access key, session token)"""
@@ -26,7 +27,19 @@ Credentials = tuple[str, str, str | None]
 def new_session() -> botocore.session.Session:
     """A botocore session whose loader finds the carried model first."""
     session = botocore.session.Session()
-    session.get_component("data_loader").search_paths.insert(0, str(MODEL_ROOT))
+    session.register_component("data_loader", model_loader())
+    return session
+
+
+@functools.cache
+def shared_session() -> botocore.session.Session:
+    """The process's one session, made boto3's default too (boto3.setup_default_session): crhelper's
+    clients and the finspace-data clients then load endpoints, partitions and retry rules once,
+    which a second session would redo (about 100 ms of a cold start)."""
+    import boto3  # the Lambda runtime's; imported here so that botocore alone serves everything else
+
+    session = new_session()
+    boto3.setup_default_session(botocore_session=session)
     return session
 
 

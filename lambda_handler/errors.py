@@ -62,8 +62,8 @@ class ApiCallError(ProviderError):
 
 
 API_ERROR_FIXES = {
-    "AccessDeniedException": "register the provider role as apiAccessPrincipalArn of a FinSpace user allowed to "
-    "manage users (README: Bootstrap)",
+    "AccessDeniedException": "register the provider role (output RoleArn) in the FinSpace web app: a user with API "
+    "access, that role as IAM principal, Superuser or ManageUsersAndGroups (README: Bootstrap)",
     "ThrottlingException": "FinSpace throttled every retry until the function's time ran out; deploy again, and "
     "size the provider for the number of users (README: Sizing)",
     "InternalServerException": "FinSpace kept failing until the function's time ran out; deploy again later",

@@ -20,6 +20,7 @@ if __package__ in (None, ""):  # loaded as top-level "index" from inside lambda_
 
 from crhelper import CfnResource
 
+from lambda_handler.client import shared_session
 from lambda_handler.credentials import ProgrammaticCredentials
 from lambda_handler.deadline import Deadline
 from lambda_handler.directory import UserDirectory
@@ -36,6 +37,7 @@ logger = logging.getLogger("lambda_handler")
 # 1 s means "no sleep" to crhelper (it sleeps only above 1 s); Lambda flushes logs itself.
 SLEEP_ON_DELETE_S = 1
 
+_session = shared_session()  # before CfnResource: its boto3 clients then share this session's loaded data
 helper = CfnResource(
     json_logging=True,
     log_level="INFO",
@@ -43,7 +45,7 @@ helper = CfnResource(
     sleep_on_delete=SLEEP_ON_DELETE_S,
     ssl_verify=os.environ.get("AWS_CA_BUNDLE") or None,  # type: ignore[arg-type] # its stubs lag: a path works
 )
-_credentials = ProgrammaticCredentials(region_name=os.environ.get("AWS_REGION"))
+_credentials = ProgrammaticCredentials(_session, region_name=os.environ.get("AWS_REGION"))
 _directory = UserDirectory()  # email -> userId, kept while the container is warm
 
 
