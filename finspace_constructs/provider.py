@@ -30,6 +30,7 @@ FUNCTION_TIMEOUT = Duration.minutes(5)
 RESERVED_CONCURRENCY = 10
 # CloudFormation's wait for one answer, queueing in Lambda included (README: Sizing).
 SERVICE_TIMEOUT = Duration.minutes(30)
+MIN_EVENT_AGE_S = 60  # Lambda's lower bound for MaximumEventAgeInSeconds
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Logs are audit evidence of who was created or disabled: they outlive the stack unless asked otherwise.
 LOG_REMOVAL_POLICY = RemovalPolicy.RETAIN
@@ -114,6 +115,9 @@ class FinSpaceUserProvider(Construct):
             role=self.role,
             timeout=timeout,
             reserved_concurrent_executions=reserved_concurrency,
+            # Lambda keeps queued asynchronous events for up to 6 hours; one that waited past the
+            # ServiceTimeout answers nobody, and a Create run then would make a user no stack owns.
+            max_event_age=Duration.seconds(max(MIN_EVENT_AGE_S, service_timeout.to_seconds())),
             memory_size=256,
             log_group=self.log_group,
             function_name=function_name,

@@ -151,3 +151,36 @@ def test_fails_if_a_user_gets_a_group_of_another_environment() -> None:
     with pytest.raises(ValueError, match="Users/Ada: permission group Users/Analysts belongs to environment env2, "
                                          "not env1"):
         add_user(stack, permission_groups=[group])
+
+
+def test_the_burst_and_the_queue_are_bounded_by_default() -> None:
+    stack = new_stack()
+    add_user(stack)
+
+    template = Template.from_stack(stack)
+
+    template.has_resource_properties("AWS::Lambda::Function", {"ReservedConcurrentExecutions": 10, "Timeout": 300})
+    # Queued events older than the ServiceTimeout are dropped: nobody waits for their answer any more.
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 1800})
+    template.has_resource_properties("Custom::FinSpaceUser", {"ServiceTimeout": "1800"})
+
+
+def test_sizing_props_reach_the_function_and_every_user() -> None:
+    stack = new_stack()
+    provider = FinSpaceUserProvider(stack, "P", reserved_concurrency=None, timeout=cdk.Duration.minutes(15),
+                                    service_timeout=cdk.Duration.hours(1))
+    add_user(stack, provider=provider)
+
+    template = Template.from_stack(stack)
+
+    function = template.find_resources("AWS::Lambda::Function")
+    (properties,) = [f["Properties"] for f in function.values()]
+    assert "ReservedConcurrentExecutions" not in properties
+    assert properties["Timeout"] == 900
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 3600})
+    template.has_resource_properties("Custom::FinSpaceUser", {"ServiceTimeout": "3600"})
+
+
+def test_fails_if_reserved_concurrency_is_below_one() -> None:
+    with pytest.raises(ValueError, match="reserved_concurrency must be at least 1"):
+        FinSpaceUserProvider(new_stack(), "P", reserved_concurrency=0)
