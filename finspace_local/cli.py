@@ -31,7 +31,7 @@ from rich.table import Table
 from finspace_constructs.users_file import UsersFileError, load_users
 
 from .cdk_app import PROVIDER_STACK_NAME, REPO, STACK_NAME, asset_dir, synth, templates_by_stack
-from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent
+from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackStateError
 from .plan import GROUP_TYPE, USER_TYPE, Changes, changes_from_events, planned_changes, user_labels
 from .server import Emulator, EmulatorSettings
 from .state import BackendSettings
@@ -272,6 +272,9 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
             return EXIT_BAD_INPUT
         except subprocess.CalledProcessError as error:
             print((error.stderr or b"").decode(errors="replace").strip() or str(error), file=sys.stderr)
+            return EXIT_FAILED
+        except StackStateError as error:  # CloudFormation's refusal of a stuck stack, with the way out
+            print(f"{error} (make demo-destroy deletes the users stack)", file=sys.stderr)
             return EXIT_FAILED
 
 
