@@ -10,7 +10,7 @@ from typing import Literal
 
 __all__ = ["FaultDecision", "FaultSettings", "Faults"]
 
-FaultDecision = Literal["throttle", "error", "drop"] | None
+FaultDecision = Literal["throttle", "error", "drop", "lose-reply"] | None
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,9 @@ class FaultSettings:
     ``throttle_rate`` is a token-bucket refill rate in requests per second (``None``:
     no throttling), with ``throttle_burst`` tokens at most; ``error_rate`` and
     ``drop_rate`` are shares (0 to 1) of requests answered with a 500 or with a
-    closed connection; ``latency`` is added to every request, in seconds;
+    closed connection; ``lost_reply_rate`` is the share carried out whose answer is
+    lost (the connection closes after the change: only a client token makes a retry
+    safe); ``latency`` is added to every request, in seconds;
     ``operations`` limits the faults to those operation names (``None``: all).
     """
 
@@ -28,6 +30,7 @@ class FaultSettings:
     throttle_burst: int = 1
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    lost_reply_rate: float = 0.0
     latency: float = 0.0
     seed: int = 0
     operations: frozenset[str] | None = None
@@ -61,6 +64,8 @@ class Faults:
             return "drop"
         if roll < settings.drop_rate + settings.error_rate:
             return "error"
+        if roll < settings.drop_rate + settings.error_rate + settings.lost_reply_rate:
+            return "lose-reply"
         return None
 
     def _take_token(self, settings: FaultSettings) -> bool:

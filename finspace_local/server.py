@@ -180,13 +180,17 @@ class Emulator:
             self._record(operation.name, None)
             return None
         try:
-            if fault is not None:
+            if fault in ("throttle", "error"):
                 raise _fault_error(fault)
             caller = self._authenticate(operation.name, method, split, headers, body)
             params = parse_input(operation, labels, split.query, headers, body)
             members = tuple(sorted(params))
             validate_input(operation.input_shape, params)
             answer = render_output(operation, self.backend.call(operation.name, params, caller))
+            if fault == "lose-reply":  # done, but the caller never hears of it
+                with self._calls_lock:
+                    self.calls.append(CallRecord(operation.name, answer.status, "ReplyLost", time.time(), members))
+                return None
             return self._record(operation.name, answer, members)
         except ApiError as error:
             return self._record(operation.name, error, members)

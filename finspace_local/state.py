@@ -76,6 +76,8 @@ class BackendSettings:
     creating_seconds: float = 0.0
     membership_seconds: float = 0.0
     redundant_state_change: Literal["succeed", "conflict"] = "succeed"
+    # How long a clientToken is honoured: FinSpace's 10 minutes; 0 plays a token that expired.
+    client_token_seconds: float = IDEMPOTENCY_SECONDS
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,7 +159,7 @@ class Backend:
         fingerprint = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
         row = self._one(
             "SELECT * FROM tokens WHERE operation=? AND token=? AND createdAt>?",
-            operation, token, self.now() - IDEMPOTENCY_SECONDS,
+            operation, token, self.now() - self.settings.client_token_seconds,
         )
         if row is not None:
             if row["fingerprint"] != fingerprint:

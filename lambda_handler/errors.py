@@ -28,6 +28,7 @@ __all__ = [
     "api_error",
     "error_code",
     "is_transient",
+    "may_have_taken_effect",
 ]
 
 
@@ -54,11 +55,13 @@ class DeadlineError(ProviderError):
 class ApiCallError(ProviderError):
     """A FinSpace API call failed (a transient error: every retry the time budget allowed failed)."""
 
-    def __init__(self, operation: str, code: str, fix: str, attempts: int = 1) -> None:
+    def __init__(self, operation: str, code: str, fix: str, attempts: int = 1, *, uncertain: bool = False) -> None:
+        """``uncertain``: an earlier attempt may have taken effect (a 5xx, or a reply lost)."""
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         super().__init__(f"{operation} failed with {code}{tries}: {fix}")
         self.operation = operation
         self.code = code
+        self.uncertain = uncertain
 
 
 API_ERROR_FIXES = {
@@ -80,14 +83,25 @@ THROTTLING_CODES = frozenset({
 })
 
 
-def api_error(operation: str, error: ClientError | BotoCoreError, attempts: int = 1) -> ApiCallError:
+def api_error(operation: str, error: ClientError | BotoCoreError, attempts: int = 1,
+              *, uncertain: bool = False) -> ApiCallError:
     """Translate a botocore error into an :class:`ApiCallError` (never echoing its message)."""
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", "UnknownError"))
-        return ApiCallError(operation, code, API_ERROR_FIXES.get(code, "see the function's logs"), attempts)
-    if isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
-        return ApiCallError(operation, type(error).__name__, CONNECTION_FIX, attempts)
-    return ApiCallError(operation, type(error).__name__, "see the function's logs", attempts)
+        fix = API_ERROR_FIXES.get(code, "see the function's logs")
+    elif isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
+        code, fix = type(error).__name__, CONNECTION_FIX
+    else:
+        code, fix = type(error).__name__, "see the function's logs"
+    return ApiCallError(operation, code, fix, attempts, uncertain=uncertain)
+
+
+def may_have_taken_effect(error: ClientError | BotoCoreError) -> bool:
+    """True when the failed attempt may still have been carried out: a 5xx answer, or a connection
+    that broke after the request was sent (a throttled or unreachable call never was)."""
+    if isinstance(error, ClientError):
+        return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0) >= 500
+    return isinstance(error, HTTPClientError)
 
 
 def is_transient(error: ClientError | BotoCoreError) -> bool:

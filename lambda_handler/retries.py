@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .deadline import Deadline
-from .errors import api_error, is_transient
+from .errors import api_error, is_transient, may_have_taken_effect
 
 __all__ = ["Backoff", "Persistence"]
 
@@ -56,7 +56,7 @@ class Persistence:
     def call(self, operation: str, function: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
         """``function(**kwargs)``; a non-transient error, or the last transient one when time is up,
         raises :class:`~lambda_handler.errors.ApiCallError`."""
-        attempt = 0
+        attempt, uncertain = 0, False
         while True:
             self.deadline.check(f"calling {operation}")
             try:
@@ -66,5 +66,6 @@ class Persistence:
                 delay = self.backoff.delay(attempt, self.rng)
                 attempt += 1
                 if not is_transient(error) or self.deadline.left() <= delay:
-                    raise api_error(operation, error, attempts=attempt) from error
+                    raise api_error(operation, error, attempts=attempt, uncertain=uncertain) from error
+                uncertain = uncertain or may_have_taken_effect(error)
             self.sleep(delay)

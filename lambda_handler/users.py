@@ -4,6 +4,7 @@ deterministic client tokens, bounded waits. No personal data is logged here."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from .api import ApiSession
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 CREATING, ENABLED, DISABLED = "CREATING", "ENABLED", "DISABLED"
 CREATING_WAIT_S = 60.0  # how long one invocation waits for CREATING to end
+CLOCK_SKEW_MS = 5_000  # between this function's clock and FinSpace's createTime
 
 
 def desired_fields(props: UserProperties) -> dict[str, str]:
@@ -73,13 +75,32 @@ class Users(ApiSession):
             return None if user_id is None else self.get(user_id)
 
     def create(self, props: UserProperties, step: str) -> str:
-        response = self.call("CreateUser", self.client.create_user, emailAddress=props.email_address,
-                              clientToken=self.token(step), **desired_fields(props))
-        user_id = str(response["userId"])
+        started_ms = time.time() * 1000
+        try:
+            response = self.call("CreateUser", self.client.create_user, emailAddress=props.email_address,
+                                  clientToken=self.token(step), **desired_fields(props))
+            user_id = str(response["userId"])
+        except ApiCallError as error:
+            user_id = self._made_by_lost_reply(error, props.email_address, started_ms) or ""
+            if not user_id:
+                raise
         logger.info("CreateUser answered userId %s", user_id)
         self.on_owned(user_id)
         self.emails.remember(props.email_address, user_id)
         return user_id
+
+    def _made_by_lost_reply(self, error: ApiCallError, email: str, started_ms: float) -> str | None:
+        """After a Conflict that follows an attempt whose reply was lost (a 5xx, a broken connection),
+        the user with this email that appeared since this call started is the one that attempt made.
+        FinSpace replays a repeated client token instead; this covers a service that does not."""
+        if error.code != "ConflictException" or not error.uncertain:
+            return None
+        found = self.find_by_email(email)
+        if found is None or int(found.get("createTime", 0)) < started_ms - CLOCK_SKEW_MS:
+            return None
+        logger.info("User %s was made by an earlier attempt of this CreateUser (its reply was lost)",
+                    found["userId"])
+        return str(found["userId"])
 
     def update(self, user_id: str, changes: dict[str, str], step: str) -> None:
         if not changes:

@@ -325,3 +325,35 @@ def test_handler_also_loads_as_top_level_index_from_its_own_folder(tmp_path: Pat
         harness.close()
 
     assert (result.status, status) == ("CREATE_COMPLETE", "ENABLED")
+
+
+def test_lost_replies_are_retried_safely_thanks_to_client_tokens(stack: StackHarness) -> None:
+    stack.emulator.faults.configure(FaultSettings(lost_reply_rate=0.4, seed=5))
+    body = template(**{f"L{i}": user(f"l{i}@example.com") for i in range(6)})
+
+    created = stack.deploy(body)
+    deleted = stack.delete()
+
+    lost = {c.operation for c in stack.emulator.calls_of() if c.error == "ReplyLost"}
+    assert (created.status, deleted.status) == ("CREATE_COMPLETE", "DELETE_COMPLETE")
+    assert {"CreateUser", "DisableUser"} <= lost  # carried out, answer lost, retried
+    users = stack.users()
+    assert len(users) == 6
+    assert {u["status"] for u in users.values()} == {"DISABLED"}
+
+
+def test_a_lost_create_reply_is_recognised_even_when_the_client_token_is_not_replayed(tmp_path: Path) -> None:
+    harness = StackHarness(tmp_path, backend=BackendSettings(environments=frozenset({ENVIRONMENT_ID}),
+                                                              client_token_seconds=0))
+    harness.emulator.faults.configure(FaultSettings(lost_reply_rate=1.0, operations=frozenset({"CreateUser"})))
+    try:
+        result = harness.deploy(template(Lu=user("lu@example.com")))
+        creates = [c.error for c in harness.emulator.calls_of("CreateUser")]
+        users = harness.users()
+    finally:
+        harness.close()
+
+    assert result.status == "CREATE_COMPLETE"
+    assert creates == ["ReplyLost", "ConflictException"]  # the retry met the user the first attempt made
+    assert result.resource_ids() == {"Lu": users["lu@example.com"]["userId"]}
+    assert len(users) == 1
