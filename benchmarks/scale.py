@@ -27,14 +27,17 @@ def _arguments(argv: list[str] | None) -> tuple[ScaleSettings, int]:
     parser.add_argument("--rate", type=float, default=10.0, help="token bucket refill, requests/s (0: none)")
     parser.add_argument("--burst", type=int, default=10)
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of HTTP 500 answers")
-    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
+    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped unanswered")
+    parser.add_argument("--lost-reply-rate", type=float, default=0.0,
+                        help="share of calls carried out whose answer is lost")
     parser.add_argument("--containers", type=int, default=64, help="the function's reserved concurrency")
     parser.add_argument("--invalid", type=int, default=0, help="users whose Create fails (rollback scenario)")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     return ScaleSettings(users=args.users, rate=args.rate or None, burst=args.burst, error_rate=args.error_rate,
-                         drop_rate=args.drop_rate, containers=args.containers, invalid=args.invalid,
+                         drop_rate=args.drop_rate, lost_reply_rate=args.lost_reply_rate,
+                         containers=args.containers, invalid=args.invalid,
                          seed=args.seed), args.runs
 
 
@@ -56,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     worst_ok = True
     for run in range(runs):
         title = (f"run {run + 1}/{runs}: {settings.users} users, rate {settings.rate}/s burst {settings.burst}, "
-                 f"500s {settings.error_rate:.0%}, drops {settings.drop_rate:.0%}, {settings.containers} containers")
+                 f"500s {settings.error_rate:.0%}, drops {settings.drop_rate:.0%}, lost replies "
+                 f"{settings.lost_reply_rate:.0%}, {settings.containers} containers")
         reports = run_scale(ScaleSettings(**{**settings.__dict__, "seed": settings.seed + run}), console.print)
         console.print(_table(title, reports))
         worst_ok &= all(r.failed == 0 and r.enabled == r.declared for r in reports) or bool(settings.invalid)

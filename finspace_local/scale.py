@@ -46,6 +46,7 @@ class ScaleSettings:
     burst: int = 10
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    lost_reply_rate: float = 0.0
     containers: int = 64
     update_share: float = 0.1
     invalid: int = 0
@@ -141,7 +142,8 @@ class _Bench:
     def faults(self, on: bool) -> None:
         s = self.settings
         self.emulator.faults.configure(FaultSettings(throttle_rate=s.rate, throttle_burst=s.burst,
-                                                     error_rate=s.error_rate, drop_rate=s.drop_rate, seed=s.seed)
+                                                     error_rate=s.error_rate, drop_rate=s.drop_rate,
+                                                     lost_reply_rate=s.lost_reply_rate, seed=s.seed)
                                        if on else FaultSettings())
 
     def phase(self, name: str, operation: Callable[[], StackResult]) -> PhaseReport:
