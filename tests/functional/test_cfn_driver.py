@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -341,3 +342,26 @@ def test_update_rollback_failed_is_continued_then_the_stack_updates_again(harnes
     assert continued.status == "UPDATE_ROLLBACK_COMPLETE"
     assert continued.leftovers == []
     assert harness.driver.update_stack("s1", {"Resources": {"A": echo(Value="b")}}).status == "UPDATE_COMPLETE"
+
+
+def test_a_nested_stack_that_cannot_roll_back_keeps_its_parent_rollback_failed_until_deleted(
+        harness: Harness) -> None:
+    marker = harness.tmp_path / "refuse-deletes"
+    marker.touch()
+    child = {"Resources": {"Stubborn": echo(Value="s", DeleteBehaviour="fail-while-marker", Marker=str(marker))}}
+    (harness.tmp_path / "child.json").write_text(json.dumps(child))
+    nested = {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "child.json"},
+              "Metadata": {"aws:asset:path": "child.json"}}
+    failing = echo(Value="f", Behaviour="fail")
+    failing["DependsOn"] = ["Child"]
+    parent = {"Resources": {"Child": nested, "Failing": failing}}
+
+    result = harness.driver.create_stack("p", parent, template_dir=harness.tmp_path)
+
+    assert result.status == "ROLLBACK_FAILED"
+    assert harness.driver.stack("p-Child") is not None  # the child keeps what it could not delete
+    marker.unlink()
+    assert harness.driver.delete_stack("p").status == "DELETE_COMPLETE"
+    assert harness.driver.stack("p-Child") is None
+    assert harness.driver.deploy("p", {"Resources": {"Child": nested}},
+                                 template_dir=harness.tmp_path).status == "CREATE_COMPLETE"
