@@ -109,13 +109,13 @@ bench: $(STAMP)
 # USERS_FILE=path/to/users.yaml make demo  deploys another users file.
 USERS_FILE ?= users.yaml
 demo: setup
-	$(PY) -m finspace_local.cli deploy --users-file $(USERS_FILE)
+	$(PY) -m finspace_users deploy --users-file $(USERS_FILE)
 
 demo-diff: setup
-	$(PY) -m finspace_local.cli diff --users-file $(USERS_FILE)
+	$(PY) -m finspace_users diff --users-file $(USERS_FILE)
 
 demo-destroy: setup
-	$(PY) -m finspace_local.cli destroy
+	$(PY) -m finspace_users destroy
 
 clean:
 	rm -rf $(VENV) cdk.out node_modules .local

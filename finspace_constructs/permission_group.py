@@ -16,7 +16,8 @@ from .user import provider_resource, validate_literals
 __all__ = ["FinSpacePermissionGroup"]
 
 _PROP_NAMES = {"EnvironmentId": "environment_id", "Name": "name", "Description": "description",
-               "ApplicationPermissions": "application_permissions"}
+               "ApplicationPermissions": "application_permissions", "AdoptExisting": "adopt_existing",
+               "Reapply": "reapply"}
 
 
 class FinSpacePermissionGroup(Construct):
@@ -29,6 +30,9 @@ class FinSpacePermissionGroup(Construct):
     :param removal_policy: ``DESTROY`` deletes the group when the resource leaves the stack (refused
         while it has ENABLED members); ``RETAIN`` keeps it. Default: ``DESTROY``.
     :param provider: Default: - the stack's shared provider.
+    :param adopt_existing: take over an existing group with this name (only what differs is changed).
+        Default: ``False`` (such a group makes the deployment fail with a message saying so).
+    :param reapply: any new value makes the next deploy re-apply the declaration. Default: - none.
     """
 
     def __init__(
@@ -42,6 +46,8 @@ class FinSpacePermissionGroup(Construct):
         description: str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         provider: FinSpaceUserProvider | None = None,
+        adopt_existing: bool = False,
+        reapply: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         declared: dict[str, str | list[str] | None] = {
@@ -49,6 +55,8 @@ class FinSpacePermissionGroup(Construct):
             "Name": name,
             "Description": description,
             "ApplicationPermissions": [ApplicationPermission(p).value for p in application_permissions],
+            "AdoptExisting": "true" if adopt_existing else None,  # absent by default: templates stay as they were
+            "Reapply": reapply,
         }
         properties = {k: v for k, v in declared.items() if v is not None}
         validate_literals(self, properties, GROUP_FIELDS, _PROP_NAMES)

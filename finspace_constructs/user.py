@@ -43,6 +43,8 @@ class FinSpaceUser(Construct):
         remove only the difference; memberships made outside the stack are kept. Default: - none
         (an APP_USER then gets a synthesis warning: it has no permissions).
     :param provider: the provider serving this resource. Default: - the stack's shared provider.
+    :param reapply: any new value (a date, a ticket) makes the next deploy re-apply the declaration:
+        fields, status and memberships (undeclared ones removed) corrected to it. Default: - none.
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class FinSpaceUser(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         permission_groups: Sequence[FinSpacePermissionGroup | str] = (),
         provider: FinSpaceUserProvider | None = None,
+        reapply: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         principal_arn = api_access_principal if isinstance(api_access_principal, str) or api_access_principal is None \
@@ -79,6 +82,7 @@ class FinSpaceUser(Construct):
             "AdoptExisting": "true" if adopt_existing else "false",
             "PermissionGroupIds": [g if isinstance(g, str) else g.permission_group_id for g in permission_groups]
             or None,
+            "Reapply": reapply,
         }
         properties = {k: v for k, v in declared.items() if v is not None}
         validate_literals(self, properties, FIELDS, _PROP_NAMES)
@@ -116,7 +120,7 @@ _PROP_NAMES = {
     "EnvironmentId": "environment_id", "EmailAddress": "email_address", "Type": "type",
     "FirstName": "first_name", "LastName": "last_name", "ApiAccess": "api_access",
     "ApiAccessPrincipalArn": "api_access_principal", "Enabled": "enabled", "AdoptExisting": "adopt_existing",
-    "PermissionGroupIds": "permission_groups",
+    "PermissionGroupIds": "permission_groups", "Reapply": "reapply",
 }
 _TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a string, not a secret
 

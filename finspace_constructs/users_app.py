@@ -93,6 +93,7 @@ def _declare_group(scope: Construct, group: ResolvedGroup, provider: FinSpaceUse
         scope, f"{group.environment_id}:group:{group.name}", environment_id=group.environment_id,
         name=group.name, application_permissions=group.application_permissions, description=group.description,
         removal_policy=REMOVAL_POLICIES[group.removal_policy], provider=provider,
+        adopt_existing=group.adopt_existing, reapply=group.reapply,
     )
 
 
@@ -104,7 +105,7 @@ def _declare(scope: Construct, user: ResolvedUser, provider: FinSpaceUserProvide
         first_name=user.first_name, last_name=user.last_name, api_access=user.api_access,
         api_access_principal=user.api_access_principal_arn, enabled=user.enabled,
         adopt_existing=user.adopt_existing, removal_policy=REMOVAL_POLICIES[user.removal_policy],
-        permission_groups=member_of, provider=provider,
+        permission_groups=member_of, provider=provider, reapply=user.reapply,
     )
 
 

@@ -51,7 +51,7 @@ RemovalPolicyName = Literal["destroy", "retain"]
 # one; both mark every node with its line.
 SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONTRACT_NAMES = {"email": "EmailAddress", "first_name": "FirstName", "last_name": "LastName",
-                   "api_access_principal_arn": "ApiAccessPrincipalArn"}
+                   "api_access_principal_arn": "ApiAccessPrincipalArn", "reapply": "Reapply"}
 
 
 class UsersFileError(ValueError):
@@ -79,11 +79,19 @@ class UserDefaults(BaseModel):
         None, description="destroy (default): disable the user when removed; retain: leave it enabled")
     permission_groups: list[str] | None = Field(
         None, description="names of the environment's permission_groups the user belongs to")
+    reapply: str | None = Field(
+        None, description="a new value re-applies the declaration on the next deploy (README: Drift); "
+                          "in defaults, the environment's permission groups too")
 
     @field_validator("api_access_principal_arn")
     @classmethod
     def _arn(cls, value: str | None) -> str | None:
         return _checked("api_access_principal_arn", value)
+
+    @field_validator("reapply")
+    @classmethod
+    def _reapply(cls, value: str | None) -> str | None:
+        return _checked("reapply", value)
 
 
 class UserEntry(UserDefaults):
@@ -110,6 +118,7 @@ class GroupEntry(BaseModel):
     description: str | None = Field(None, description="1-4000 characters")
     removal_policy: RemovalPolicyName | None = Field(
         None, description="destroy (default): delete the group when removed; retain: keep it")
+    adopt_existing: StrictBool | None = Field(None, description="take over an existing group with this name")
 
     @field_validator("name", "description")
     @classmethod
@@ -174,6 +183,7 @@ class ResolvedUser:
     adopt_existing: bool
     removal_policy: RemovalPolicyName
     permission_groups: tuple[str, ...] = ()  # group names
+    reapply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,8 @@ class ResolvedGroup:
     application_permissions: tuple[ApplicationPermission, ...]
     description: str | None
     removal_policy: RemovalPolicyName
+    adopt_existing: bool = False
+    reapply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +270,7 @@ def _resolve_groups(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -
     groups: list[ResolvedGroup] = []
     seen: dict[tuple[str, str], int] = {}
     for env_index, environment in enumerate(parsed.all_environments()):
+        reapply = environment.defaults.reapply or parsed.defaults.reapply
         for index, group in enumerate(environment.permission_groups):
             loc = (*_base(parsed, env_index, "permission_groups", index), "name")
             key = (environment.id, group.name)
@@ -266,7 +279,8 @@ def _resolve_groups(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -
                 continue
             seen[key] = lines.line_of(loc)
             groups.append(ResolvedGroup(environment.id, group.name, tuple(group.application_permissions),
-                                        group.description, group.removal_policy or "destroy"))
+                                        group.description, group.removal_policy or "destroy",
+                                        bool(group.adopt_existing), reapply))
     return groups
 
 
@@ -301,6 +315,7 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
                 api_access=merged.get("api_access"), api_access_principal_arn=merged.get("api_access_principal_arn"),
                 enabled=merged.get("enabled", True), adopt_existing=merged.get("adopt_existing", False),
                 removal_policy=merged.get("removal_policy", "destroy"), permission_groups=member_of,
+                reapply=merged.get("reapply"),
             ))
     return resolved
 

@@ -79,9 +79,10 @@ def _take_over(users: Users, props: UserProperties, conflict: ApiCallError) -> O
 
 
 def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str],
-           old_groups: tuple[str, ...] = ()) -> Outcome:
+           old_groups: tuple[str, ...] = (), *, reapply: bool = False) -> Outcome:
     """Change only what differs; a new identity (email or environment) is a replacement.
-    ``old_groups``: the permission groups the previous declaration had."""
+    ``old_groups``: the permission groups the previous declaration had. ``reapply``: the
+    declaration is re-applied, so memberships made outside the stack are removed too."""
     if is_placeholder(physical_id) or old_identity != new.identity:
         logger.info("Replacement: the user's identity changed; creating or reclaiming the new user")
         return _replace(users, new)
@@ -92,7 +93,7 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     outcome = _apply_enabled(users, physical_id, status, new)
     if not changes and outcome.status == status:
         logger.info("User %s fields and status already match the declaration", physical_id)
-    sync_memberships(users, physical_id, new.permission_group_ids, previously=old_groups)
+    sync_memberships(users, physical_id, new.permission_group_ids, previously=old_groups, exact=reapply)
     return outcome
 
 

@@ -4,11 +4,12 @@ then wait, bounded, for FinSpace's asynchronous membership status to settle."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from .errors import ApiCallError, DeadlineError, PropertyError
 from .users import Users
 
-__all__ = ["sync_memberships"]
+__all__ = ["membership_changes", "sync_memberships"]
 
 logger = logging.getLogger(__name__)
 
@@ -17,22 +18,30 @@ ADDED, ADDING, REMOVING = "ADDITION_SUCCESS", "ADDITION_IN_PROGRESS", "REMOVAL_I
 
 
 def sync_memberships(users: Users, user_id: str, declared: tuple[str, ...], previously: tuple[str, ...],
-                     current: dict[str, str] | None = None) -> None:
-    """Make ``user_id`` a member of every declared group; remove it from groups that the previous
-    declaration had and this one drops. Memberships made outside the stack are left alone.
+                     current: dict[str, str] | None = None, *, exact: bool = False) -> None:
+    """Make ``user_id`` a member of every declared group (re-adding one removed outside); remove it
+    from groups that the previous declaration had and this one drops. Memberships made outside the
+    stack are left alone, unless ``exact`` (a re-apply): then every undeclared one is removed.
     ``current``: the memberships when already known (a user made by this request has none)."""
-    if not declared and not previously:
+    if not declared and not previously and not exact:
         return  # nothing declared now or before: not even a look-up
     if current is None:
         current = users.memberships(user_id)
-    dropped = [g for g in previously if g not in declared and g in current and current[g] != REMOVING]
-    added = [g for g in declared if current.get(g) not in (ADDED, ADDING)]
+    added, dropped = membership_changes(declared, previously, current, exact=exact)
     vanished = {g for g in added if not _associate(users, user_id, g, newly_declared=g not in previously)}
     for group_id in dropped:
         _disassociate(users, user_id, group_id)
     if added or dropped:
         logger.info("User %s: %d group(s) added, %d removed", user_id, len(added) - len(vanished), len(dropped))
         _wait_until_settled(users, user_id, set(declared) - vanished, set(dropped))
+
+
+def membership_changes(declared: tuple[str, ...], previously: tuple[str, ...], current: Mapping[str, str], *,
+                       exact: bool = False) -> tuple[list[str], list[str]]:
+    """(groups to join, groups to leave): the rule :func:`sync_memberships` applies, for plans too."""
+    removable = current if exact else previously
+    dropped = [g for g in removable if g not in declared and g in current and current[g] != REMOVING]
+    return [g for g in declared if current.get(g) not in (ADDED, ADDING)], dropped
 
 
 def _associate(users: Users, user_id: str, group_id: str, *, newly_declared: bool) -> bool:

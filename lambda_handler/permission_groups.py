@@ -1,7 +1,8 @@
 """``Custom::FinSpacePermissionGroup``: properties, and what Create, Update and Delete do.
 
 Same guarantees as users: deterministic client tokens, the group id handed over as soon as it
-exists, only changed fields sent, a missing group on Delete is success. A group that still has
+exists, only changed fields sent, a missing group on Delete is success; an existing group of the
+same name is adopted only with ``AdoptExisting: true``. A group that still has
 ENABLED members is not deleted: the Delete fails and says so, so nobody silently loses access.
 """
 
@@ -14,9 +15,10 @@ from typing import Any
 
 from .api import ApiSession
 from .errors import ApiCallError, MissingResourceError, PropertyError
-from .properties import FieldSpec, collect, join_problems
+from .properties import BOOLEAN_VALUES, REAPPLY_FIELD, FieldSpec, collect, join_problems
 
-__all__ = ["GROUP_FIELDS", "GroupOutcome", "GroupProperties", "create", "delete", "parse_group", "update"]
+__all__ = ["GROUP_FIELDS", "GroupOutcome", "GroupProperties", "changed_group_fields", "create", "delete",
+           "parse_group", "update"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ GROUP_FIELDS: tuple[FieldSpec, ...] = (
               pattern_hint="must contain a non-blank character"),
     FieldSpec("Description", "PermissionGroupDescription", sensitive=True),
     FieldSpec("ApplicationPermissions", "ApplicationPermission", required=True, is_list=True),
+    FieldSpec("AdoptExisting", None, default="false"),
+    REAPPLY_FIELD,
 )
 
 
@@ -36,6 +40,7 @@ class GroupProperties:
     name: str = field(repr=False)
     description: str | None = field(default=None, repr=False)
     application_permissions: tuple[str, ...] = ()
+    adopt_existing: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ def parse_group(raw: Mapping[str, Any]) -> GroupProperties:
     if problems:
         raise PropertyError(join_problems(problems))
     return GroupProperties(values["EnvironmentId"], values["Name"], values["Description"],
-                           tuple(dict.fromkeys(values["ApplicationPermissions"])))
+                           tuple(dict.fromkeys(values["ApplicationPermissions"])),
+                           BOOLEAN_VALUES[values["AdoptExisting"]])
 
 
 def create(api: ApiSession, props: GroupProperties) -> GroupOutcome:
@@ -66,13 +72,29 @@ def create(api: ApiSession, props: GroupProperties) -> GroupOutcome:
         response = api.call("CreatePermissionGroup", api.client.create_permission_group,
                             clientToken=api.token("create-group"), **fields)
     except ApiCallError as error:
-        if error.code == "ConflictException":
-            raise PropertyError("Name is already used by another permission group in this environment; "
-                                "choose another name") from error
-        raise
+        if error.code != "ConflictException":
+            raise
+        return _adopt(api, props, error)
     group_id = str(response["permissionGroupId"])
     api.on_owned(group_id)
     logger.info("CreatePermissionGroup answered permissionGroupId %s", group_id)
+    return GroupOutcome(group_id)
+
+
+def _adopt(api: ApiSession, props: GroupProperties, conflict: ApiCallError) -> GroupOutcome:
+    """The name is taken: with AdoptExisting, that group becomes this resource (only what differs
+    is changed); without it, the request fails and says how to adopt it."""
+    if not props.adopt_existing:
+        raise PropertyError("Name is already used by another permission group in this environment; choose "
+                            "another name, or set AdoptExisting: true to manage that group") from conflict
+    existing = next((g for g in api.items("ListPermissionGroups", api.client.list_permission_groups,
+                                          "permissionGroups") if g.get("name") == props.name), None)
+    if existing is None:
+        raise conflict
+    group_id = str(existing["permissionGroupId"])
+    api.on_owned(group_id)
+    logger.info("Adopting existing permission group %s", group_id)
+    _apply_changes(api, props, existing, group_id)
     return GroupOutcome(group_id)
 
 
@@ -80,7 +102,12 @@ def update(api: ApiSession, props: GroupProperties, physical_id: str, old_enviro
     """Rename, redescribe or change permissions in place; another environment is a replacement."""
     if old_environment != props.environment_id:
         return create(api, props)
-    actual = _get(api, physical_id)
+    _apply_changes(api, props, _get(api, physical_id), physical_id)
+    return GroupOutcome(physical_id)
+
+
+def changed_group_fields(actual: Mapping[str, Any], props: GroupProperties) -> dict[str, Any]:
+    """Only what differs from the group as FinSpace has it (an undeclared description is left)."""
     changes: dict[str, Any] = {}
     if actual.get("name") != props.name:
         changes["name"] = props.name
@@ -88,11 +115,15 @@ def update(api: ApiSession, props: GroupProperties, physical_id: str, old_enviro
         changes["description"] = props.description
     if set(actual.get("applicationPermissions", [])) != set(props.application_permissions):
         changes["applicationPermissions"] = list(props.application_permissions)
+    return changes
+
+
+def _apply_changes(api: ApiSession, props: GroupProperties, actual: Mapping[str, Any], group_id: str) -> None:
+    changes = changed_group_fields(actual, props)
     if changes:
-        api.call("UpdatePermissionGroup", api.client.update_permission_group, permissionGroupId=physical_id,
+        api.call("UpdatePermissionGroup", api.client.update_permission_group, permissionGroupId=group_id,
                  clientToken=api.token("update-group"), **changes)
-        logger.info("UpdatePermissionGroup %s changed %s", physical_id, ", ".join(sorted(changes)))
-    return GroupOutcome(physical_id)
+        logger.info("UpdatePermissionGroup %s changed %s", group_id, ", ".join(sorted(changes)))
 
 
 def delete(api: ApiSession, physical_id: str) -> None:

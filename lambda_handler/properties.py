@@ -19,14 +19,17 @@ from .errors import PropertyError
 __all__ = [
     "API_ACCESS_DISABLED",
     "API_ACCESS_ENABLED",
+    "BOOLEAN_VALUES",
     "CLOUDFORMATION_PROPERTIES",
     "FIELDS",
+    "REAPPLY_FIELD",
     "FieldSpec",
     "UserProperties",
     "collect",
     "declared_groups_of",
     "field_problem",
     "identity_of",
+    "is_reapply",
     "join_problems",
     "parse_properties",
     "personal_values_of",
@@ -52,6 +55,8 @@ class FieldSpec:
     is_list: bool = False  # a list of values of ``shape``
 
 
+# Any new value (a date, a ticket) makes the next Update re-apply the whole declaration (README: Drift).
+REAPPLY_FIELD = FieldSpec("Reapply", "ClientToken", pattern_hint="must contain a non-blank character")
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("EnvironmentId", "IdType", required=True),
     FieldSpec("EmailAddress", "Email", required=True, sensitive=True,
@@ -65,6 +70,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("Enabled", None, default="true"),
     FieldSpec("AdoptExisting", None, default="false"),
     FieldSpec("PermissionGroupIds", "PermissionGroupId", default=(), is_list=True),
+    REAPPLY_FIELD,
 )
 
 
@@ -82,6 +88,7 @@ class UserProperties:
     enabled: bool = True
     adopt_existing: bool = False
     permission_group_ids: tuple[str, ...] = ()
+    reapply: str | None = None
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -146,6 +153,11 @@ def declared_groups_of(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(g) for g in groups) if isinstance(groups, list) else ()
 
 
+def is_reapply(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether an Update was asked to re-apply the declaration: its Reapply value changed."""
+    return new.get("Reapply") != old.get("Reapply")
+
+
 def personal_values_of(raw: Mapping[str, Any], fields: tuple[FieldSpec, ...] = FIELDS) -> tuple[str, ...]:
     """The declared personal values (valid or not), to keep them out of reasons and logs."""
     return tuple(str(raw[s.name]) for s in fields if s.sensitive and isinstance(raw.get(s.name), str))
@@ -169,6 +181,7 @@ def parse_properties(raw: Mapping[str, Any]) -> UserProperties:
         enabled=BOOLEAN_VALUES[values["Enabled"]],
         adopt_existing=BOOLEAN_VALUES[values["AdoptExisting"]],
         permission_group_ids=tuple(dict.fromkeys(values["PermissionGroupIds"])),
+        reapply=values["Reapply"],
     )
 
 

@@ -19,7 +19,7 @@ from .errors import PropertyError
 from .ids import RequestIdentity, is_placeholder
 from .lifecycle import Outcome
 from .permission_groups import GroupOutcome
-from .properties import declared_groups_of, field_problem, identity_of, parse_properties
+from .properties import declared_groups_of, field_problem, identity_of, is_reapply, parse_properties
 from .retries import Persistence
 from .users import Users
 
@@ -69,7 +69,8 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory,
     if request_type == "Create":
         return lifecycle.create(users, props)
     old = event.get("OldResourceProperties", {})
-    return lifecycle.update(users, props, event["PhysicalResourceId"], identity_of(old), declared_groups_of(old))
+    return lifecycle.update(users, props, event["PhysicalResourceId"], identity_of(old), declared_groups_of(old),
+                            reapply=is_reapply(event["ResourceProperties"], old))
 
 
 def _serve_group(event: dict[str, Any], request: RequestIdentity, deadline: Deadline, clients: ClientFactory,

@@ -10,7 +10,7 @@ from typing import Any
 from .api import ApiSession
 from .directory import EmailIndex
 from .errors import ApiCallError, DeadlineError, MissingResourceError
-from .properties import API_ACCESS_ENABLED, UserProperties
+from .properties import API_ACCESS_DISABLED, API_ACCESS_ENABLED, UserProperties
 
 __all__ = ["CREATING", "DISABLED", "ENABLED", "Users", "changed_fields", "desired_fields"]
 
@@ -34,8 +34,9 @@ def desired_fields(props: UserProperties) -> dict[str, str]:
 
 
 def changed_fields(actual: dict[str, Any], props: UserProperties) -> dict[str, str]:
-    """Only what differs from the user as FinSpace has it."""
-    changes = {key: value for key, value in desired_fields(props).items() if actual.get(key) != value}
+    """Only what differs from the user as FinSpace has it (no apiAccess there is the API's default, DISABLED)."""
+    current = {"apiAccess": API_ACCESS_DISABLED, **{k: v for k, v in actual.items() if v is not None}}
+    changes = {key: value for key, value in desired_fields(props).items() if current.get(key) != value}
     if "apiAccessPrincipalArn" in changes:
         changes["apiAccess"] = props.api_access  # the ARN is only taken together with apiAccess
     return changes

@@ -12,7 +12,7 @@ import pytest
 
 from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME
 from finspace_local.cfn.state import StackStore
-from finspace_local.cli import main
+from finspace_users.cli import main
 
 USERS = """\
 environment: finspace-local

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from finspace_local.cdk_app import synth
-from finspace_local.cli import main
 from finspace_local.server import Emulator, EmulatorSettings
 from finspace_local.state import BackendSettings
+from finspace_users.cli import main
 
 BASE = """\
 defaults: {type: APP_USER}
@@ -37,7 +37,7 @@ users:
 
 def run(capsys: pytest.CaptureFixture[str], state: Path, command: str, users_file: Path | None = None
         ) -> tuple[int, dict[str, Any]]:
-    argv = [command, "--state-dir", str(state), "--json"]
+    argv = [command, "--state-dir", str(state), "--json", *(["--local"] if command == "users" else [])]
     if users_file is not None:
         argv += ["--users-file", str(users_file)]
     code = main(argv)
@@ -70,11 +70,12 @@ def test_deploy_again_edit_and_destroy_report_exactly_what_changed(
     assert again[1]["finspaceCalls"] == {}
     assert all(not entries for entries in again[1]["changes"].values())
     changes = applied[1]["changes"]
-    assert emails(planned[1]["planned"]["created"]) == emails(changes["created"]) == [
-        "new.address@example.com", "new.hire@example.com"]
-    assert emails(planned[1]["planned"]["updated"]) == emails(changes["updated"]) == ["edit@example.com"]
-    assert emails(planned[1]["planned"]["disabled"]) == emails(changes["disabled"]) == [
-        "leave@example.com", "old.address@example.com"]
+    planned_by = {a: sorted(c["email"] for c in planned[1]["changes"] if c["action"] == a)
+                  for a in ("create", "update", "disable")}
+    assert planned_by["create"] == emails(changes["created"]) == ["new.address@example.com", "new.hire@example.com"]
+    assert planned_by["update"] == emails(changes["updated"]) == ["edit@example.com"]
+    assert planned_by["disable"] == emails(changes["disabled"]) == ["leave@example.com", "old.address@example.com"]
+    assert planned[1]["finspaceCalls"] == applied[1]["finspaceCalls"]
     status = {u["emailAddress"]: u["status"] for u in listed[1]["users"]}
     assert status == {"keep@example.com": "ENABLED", "edit@example.com": "ENABLED", "leave@example.com": "DISABLED",
                       "old.address@example.com": "DISABLED", "new.hire@example.com": "ENABLED",
@@ -110,7 +111,7 @@ def test_a_bad_users_file_exits_2_naming_file_line_and_key(tmp_path: Path, capsy
 
     code = main(["deploy", "--state-dir", str(tmp_path / "state"), "--users-file", str(bad)])
 
-    assert code == 2
+    assert code == 1
     assert f"{bad}:3: users[0].type: must be 'SUPER_USER' or 'APP_USER'" in capsys.readouterr().err
 
 

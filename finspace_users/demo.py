@@ -1,0 +1,222 @@
+"""``deploy``, ``diff`` and ``destroy``: a users file through the local stand-ins, as ``make demo`` does.
+
+``deploy`` synthesizes app.py with the pinned CDK CLI, then walks the real first deployment through
+the local CloudFormation driver and the real handler (from the bundled asset) against the emulator:
+1. the provider stack, 2. the registration of its role, done through the emulator's web application
+and printed as the step a person does there (``--skip-registration`` leaves the role unregistered,
+so step 3 fails as on a real account; ``--provider-only`` stops here), 3. the users stack.
+``destroy`` removes the users stack and keeps the provider. ``diff`` plans the next deploy
+(:mod:`finspace_users.forecast`) without changing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from finspace_constructs.users_file import load_users
+from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME, asset_dir, synth, templates_by_stack
+from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackStateError
+from finspace_local.cfn.state import StackStore
+from finspace_local.server import Emulator
+from finspace_local.webapp import ADMINISTRATOR_EMAILS, registration_steps
+
+from .changes import Changes, changes_from_events, resource_labels
+from .errors import EXIT_ERROR, EXIT_OK
+from .finspace import local_finspace
+from .forecast import Plan, forecast
+from .local import DEMO_REGION, ENVIRONMENTS, PROVIDER_KEYS, open_emulator
+from .output import Output, table
+from .simulate import GROUP_TYPE, USER_TYPE
+
+__all__ = ["StackStateError", "deploy", "destroy", "diff", "provider_role_arn"]
+
+SHOWN_STACKS = frozenset({STACK_NAME, PROVIDER_STACK_NAME})
+SHOWN_TYPES = frozenset({USER_TYPE, GROUP_TYPE})
+STATUS_STYLES = {"COMPLETE": "green", "FAILED": "red", "IN_PROGRESS": "yellow", "SKIPPED": "dim"}
+
+
+class Session:
+    """The emulator (with its saved state), the stacks, and what a deploy or destroy reports."""
+
+    def __init__(self, args: argparse.Namespace, out: Output, emulator: Emulator) -> None:
+        self.args, self.out, self.emulator = args, out, emulator
+        self.state: Path = args.state_dir
+        self.labels: dict[str, dict[str, str]] = {}  # stack/logical id -> email or group, environment
+        self.bootstrap: dict[str, str] = {}  # deploy's provider role and registration, for the report
+        self.failures: list[dict[str, str]] = []  # every *_FAILED event: stack, resource, status, reason
+
+    def driver(self, function: LambdaFunction | None, events: list[StackEvent]) -> Driver:
+        def record(event: StackEvent) -> None:
+            events.append(event)
+            if event.status.endswith("FAILED"):
+                self.failures.append({"stack": event.stack, "resource": event.logical_id, "type": event.resource_type,
+                                      "status": event.status, "reason": event.reason})
+            if event.resource_type not in SHOWN_TYPES and event.logical_id not in SHOWN_STACKS:
+                return  # the provider's resources and nested stacks' own events are noise here
+            style = next((s for key, s in STATUS_STYLES.items() if event.status.endswith(key)), "white")
+            reason = f"  {event.reason}" if event.reason else ""
+            label = self.labels.get(f"{event.stack}/{event.logical_id}", {})
+            name = label.get("email") or label.get("group") or event.logical_id
+            self.out.say(f"{_short(event.stack)[:22]:<22} {name[:30]:<30} [{style}]{event.status}[/]{reason}")
+
+        assert self.emulator.ca is not None, "the demo's emulator serves HTTPS"
+        return Driver(self.state / "stacks", self.emulator.ca, default_function=function, on_event=record)
+
+    def function(self, out: Path, template: dict[str, Any]) -> LambdaFunction:
+        return LambdaFunction(HandlerSpec(
+            code_dir=asset_dir(out, template), handler="lambda_handler.index.handler",
+            environment={"AWS_REGION": DEMO_REGION, "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
+                         "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()},
+        ))
+
+    def users(self) -> list[dict[str, Any]]:
+        """The users of every environment, but the administrators (read through the web application)."""
+        return [{**row, "environmentId": environment, "permissionGroups": self._groups_of(environment, row["userId"])}
+                for environment in sorted(ENVIRONMENTS) for row in self.emulator.web_app.users(environment)
+                if row["emailAddress"] not in ADMINISTRATOR_EMAILS]
+
+    def _groups_of(self, environment_id: str, user_id: str) -> list[str]:
+        page = self.emulator.backend.call("ListPermissionGroupsByUser", {"userId": user_id, "maxResults": 100},
+                                          environment_id=environment_id)
+        return sorted(g["name"] for g in page["permissionGroups"])
+
+    def mutating_calls(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for call in self.emulator.mutating_calls():
+            counts[call.operation] = counts.get(call.operation, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def synthesized(args: argparse.Namespace, out: Output) -> tuple[Path, dict[str, Any]]:
+    """Check the users file here (precise errors), then run ``cdk synth`` into the state directory."""
+    users_file = Path(args.users_file).resolve()
+    load_users(users_file)
+    cdk_out = Path(args.state_dir) / "cdk.out"
+    out.say(f"[bold]cdk synth[/] {args.users_file}")
+    return cdk_out, synth(cdk_out.resolve(), {"usersFile": str(users_file)})
+
+
+def deploy(args: argparse.Namespace, out: Output) -> int:
+    cdk_out, template = synthesized(args, out)
+    with open_emulator(args.state_dir) as emulator:
+        session = Session(args, out, emulator)
+        function, events = session.function(cdk_out, template), list[StackEvent]()
+        driver = session.driver(function, events)
+        session.labels = resource_labels(driver.store, STACK_NAME, templates_by_stack(cdk_out, STACK_NAME, template))
+        try:
+            out.say(f"[bold]1/3[/] cdk deploy {PROVIDER_STACK_NAME}")
+            provider = driver.deploy(PROVIDER_STACK_NAME, cdk_out / f"{PROVIDER_STACK_NAME}.template.json",
+                                     template_dir=cdk_out)
+            if not provider.ok:
+                return _report(session, provider.status, False, Changes())
+            role_arn = provider_role_arn(driver)
+            session.bootstrap = {"providerRoleArn": role_arn, "registration": _register(session, role_arn)}
+            if args.provider_only:
+                return _report(session, provider.status, True, Changes())
+            out.say(f"[bold]3/3[/] cdk deploy {STACK_NAME}")
+            result = driver.deploy(STACK_NAME, template, template_dir=cdk_out)
+        finally:
+            driver.close()
+            function.close()
+        return _report(session, result.status, result.ok, changes_from_events(events))
+
+
+def provider_role_arn(driver: Driver) -> str:
+    """The ARN IAM gives the provider stack's role, from its (stable) RoleName."""
+    stack = driver.stack(PROVIDER_STACK_NAME)
+    assert stack is not None, "deploy the provider stack first"
+    (role,) = [r for r in stack.resources.values() if r.type == "AWS::IAM::Role"]
+    return f"arn:aws:iam::{driver.account}:role/{role.properties['RoleName']}"
+
+
+def _register(session: Session, role_arn: str) -> str:
+    """Step 2, the one a person does in the FinSpace web application of each environment."""
+    web_app = session.emulator.web_app
+    if all(web_app.is_registered(environment, role_arn) for environment in ENVIRONMENTS):
+        session.out.say(f"[bold]2/3[/] role {role_arn} is already registered")
+        return "already registered"
+    if session.args.skip_registration:
+        session.out.say(f"[bold]2/3[/] [yellow]skipped[/] (--skip-registration): role {role_arn} is not registered")
+        return "skipped"
+    for environment in sorted(ENVIRONMENTS):
+        session.out.say(f"[bold]2/3[/] {registration_steps(role_arn, environment)}")
+        web_app.register_role(environment, role_arn)
+    return "registered"
+
+
+def destroy(args: argparse.Namespace, out: Output) -> int:
+    with open_emulator(args.state_dir) as emulator:
+        session = Session(args, out, emulator)
+        events: list[StackEvent] = []
+        driver = session.driver(None, events)
+        try:
+            if driver.stack(STACK_NAME) is None:
+                return _report(session, "NO_STACK", True, Changes())
+            cdk_out = session.state / "cdk.out"
+            template = json.loads((cdk_out / f"{STACK_NAME}.template.json").read_text())
+            session.labels = resource_labels(driver.store, STACK_NAME, {})
+            function = session.function(cdk_out, template)
+            driver.default_function = function
+            try:
+                result = driver.delete_stack(STACK_NAME)
+            finally:
+                function.close()
+        finally:
+            driver.close()
+        return _report(session, result.status, result.ok, changes_from_events(events))
+
+
+def diff(args: argparse.Namespace, out: Output) -> int:
+    """The next deploy's plan: read-only (list operations through the API, the stacks' state)."""
+    cdk_out, template = synthesized(args, out)
+    templates = templates_by_stack(cdk_out, STACK_NAME, template)
+    with local_finspace(Path(args.state_dir), frozenset()) as finspace:
+        plan = forecast(StackStore(Path(args.state_dir) / "stacks"), STACK_NAME, templates, finspace.read)
+        reads = finspace.emulator.mutating_calls() if finspace.emulator else []
+    out.emit({**plan.as_dict(), "mutatingCallsMade": len(reads)})
+    _print_plan(out, plan)
+    return EXIT_OK
+
+
+def _print_plan(out: Output, plan: Plan) -> None:
+    rows = [(c.action, c.kind, c.subject, c.environment_id, _details(c.fields, c.status, c.joins, c.leaves, c.reason),
+             ", ".join(c.calls) or "-") for c in plan.changes]
+    out.show(table("Planned (next deploy)", ("action", "kind", "user or group", "environment", "what changes",
+                                            "FinSpace calls"), rows))
+    calls = plan.calls()
+    out.say("Planned FinSpace calls: " + (", ".join(f"{op} x{n}" for op, n in calls.items()) or "none")
+            + (f"; [red]{len(plan.failing)} will fail[/]: the deploy would roll back" if plan.failing else ""))
+
+
+def _details(fields: list[str], status: str, joins: list[str], leaves: list[str], reason: str) -> str:
+    parts = ([f"fields: {', '.join(fields)}"] if fields else []) + ([f"status: {status}"] if status else [])
+    parts += [f"+{g}" for g in joins] + [f"-{g}" for g in leaves] + ([reason] if reason else [])
+    return "; ".join(parts) or "no FinSpace change"
+
+
+def _report(session: Session, status: str, ok: bool, changes: Changes) -> int:
+    calls, users = session.mutating_calls(), session.users()
+    labelled = {kind: [{"resource": key, **session.labels.get(key, {})} for key in keys]
+                for kind, keys in changes.as_dict().items()}
+    session.out.emit({"status": status, "changes": labelled, "finspaceCalls": calls, "users": users,
+                      "failures": session.failures, **session.bootstrap})
+    rows = [(u["userId"], u["emailAddress"], u["type"], u["status"], ", ".join(u["permissionGroups"]))
+            for u in sorted(users, key=lambda u: str(u["emailAddress"]).lower())]
+    session.out.show(table("FinSpace users (local emulator)", ("userId", "email", "type", "status", "groups"), rows))
+    session.out.say(f"[bold]Stack {status}:[/] {changes.summary()}")
+    for kind, entries in labelled.items():
+        for entry in entries:
+            session.out.say(f"  {kind:<9} {entry.get('email') or entry.get('group', '?')} "
+                            f"({entry.get('environmentId', '?')})")
+    session.out.say("FinSpace calls: " + ", ".join(f"{op} x{n}" for op, n in calls.items()) if calls
+                    else "[green]No change[/]: no mutating FinSpace call was made.")
+    return EXIT_OK if ok else EXIT_ERROR
+
+
+def _short(stack: str) -> str:
+    """FinSpaceUsers-Users12NestedStackUsers12NestedStackResourceE12AAC79 -> FinSpaceUsers/Users12"""
+    return re.sub(r"-(Users\d+)NestedStack\w*", r"/\1", stack)

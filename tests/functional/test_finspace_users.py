@@ -1,0 +1,141 @@
+"""``finspace-users`` on the demo's local emulator: import of a hand-made state adopted unchanged,
+drift reported and corrected by a re-apply, and a plan that the deploy then follows call by call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from finspace_constructs.users_file import load_declaration
+from finspace_users.cli import main
+from finspace_users.local import open_emulator
+
+ENV = "finspace-local"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main([*argv, "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def admin(state: Path, operation: str, **params: Any) -> dict[str, Any]:
+    """What a person does in the web application: straight to the state, no API call."""
+    with open_emulator(state) as emulator:
+        result: dict[str, Any] = emulator.backend.call(operation, params, environment_id=ENV)
+        if operation == "CreateUser":
+            emulator.backend.finish_creating(result["userId"])
+        return result
+
+
+def everything(state: Path) -> dict[str, Any]:
+    """Users (every field and status), groups and memberships of the environment, ids included."""
+    with open_emulator(state) as emulator:
+        backend = emulator.backend
+        users = backend.call("ListUsers", {"maxResults": 100}, environment_id=ENV)["users"]
+        groups = backend.call("ListPermissionGroups", {"maxResults": 100}, environment_id=ENV)["permissionGroups"]
+        members = {g["permissionGroupId"]: sorted(
+            (m["userId"], m["membershipStatus"]) for m in backend.call(
+                "ListUsersByPermissionGroup", {"permissionGroupId": g["permissionGroupId"], "maxResults": 100},
+                environment_id=ENV)["users"]) for g in groups}
+    strip = ("lastModifiedTime", "lastEnabledTime", "lastDisabledTime")
+    return {"users": sorted(({k: v for k, v in u.items() if k not in strip} for u in users), key=lambda u: u["userId"]),
+            "groups": sorted(({k: v for k, v in g.items() if k != "lastModifiedTime"} for g in groups),
+                             key=lambda g: g["permissionGroupId"]),
+            "members": members}
+
+
+@pytest.fixture
+def hand_made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The provider registered (deploy --provider-only), then users, groups and memberships made by hand."""
+    state = tmp_path / "state"
+    code, report = run(capsys, "deploy", "--provider-only", "--state-dir", str(state))
+    assert (code, report["registration"]) == (0, "registered")
+    analysts = admin(state, "CreatePermissionGroup", name="analysts", description="Research",
+                     applicationPermissions=["AccessNotebooks", "ViewAuditData"])["permissionGroupId"]
+    admin(state, "CreatePermissionGroup", name="empty", applicationPermissions=["CreateDataset"])
+    ada = admin(state, "CreateUser", emailAddress="ada@example.com", type="SUPER_USER", firstName="Ada",
+                lastName="Lovelace")["userId"]
+    bob = admin(state, "CreateUser", emailAddress="bob@example.com", type="APP_USER", apiAccess="ENABLED",
+                apiAccessPrincipalArn="arn:aws:iam::123456789012:role/analytics")["userId"]
+    gone = admin(state, "CreateUser", emailAddress="gone@example.com", type="APP_USER", firstName="Gone")["userId"]
+    admin(state, "AssociateUserToPermissionGroup", permissionGroupId=analysts, userId=bob)
+    admin(state, "AssociateUserToPermissionGroup", permissionGroupId=analysts, userId=gone)
+    admin(state, "DisableUser", userId=gone)
+    assert ada
+    return state
+
+
+def test_import_then_deploy_adopts_everything_and_changes_nothing(
+    hand_made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, users_file = hand_made, tmp_path / "imported.yaml"
+    before = everything(state)
+
+    code, imported = run(capsys, "import", "--local", "--state-dir", str(state), "--environment-id", ENV,
+                         "-o", str(users_file))
+    first = users_file.read_bytes()
+    run(capsys, "import", "--local", "--state-dir", str(state), "--environment-id", ENV, "-o", str(users_file))
+    deployed = run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(users_file))
+    planned = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(users_file))
+
+    assert (code, imported["mutatingCallsMade"]) == (0, 0)
+    assert imported["files"] == [{"path": str(users_file), "environments": [ENV], "users": 3, "groups": 2}]
+    assert users_file.read_bytes() == first  # byte-stable
+    declaration = load_declaration(users_file)
+    assert [u.email for u in declaration.users] == ["ada@example.com", "bob@example.com", "gone@example.com"]
+    assert all(u.adopt_existing for u in declaration.users)
+    assert all(g.adopt_existing for g in declaration.groups)
+    assert "environment.admin@example.com" not in first.decode()  # administrators are left out
+    assert deployed[0] == 0, deployed[1]["failures"]
+    assert deployed[1]["finspaceCalls"] == {}  # refused creates led to adoption; no successful change
+    assert everything(state) == before
+    assert planned[0] == 0
+    assert (planned[1]["changes"], planned[1]["finspaceCalls"]) == ([], {})
+
+
+def test_drift_reports_manual_changes_and_a_reapply_corrects_them(
+    hand_made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, users_file = hand_made, tmp_path / "users.yaml"
+    run(capsys, "import", "--local", "--state-dir", str(state), "-o", str(users_file), "--environment-id", ENV)
+    assert run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(users_file))[0] == 0
+    drift_args = ("drift", "--local", "--state-dir", str(state), "--users-file", str(users_file))
+    clean = run(capsys, *drift_args)
+    ids = {u["emailAddress"]: u["userId"] for u in everything(state)["users"]}
+    groups = {g["name"]: g["permissionGroupId"] for g in everything(state)["groups"]}
+    admin(state, "DisableUser", userId=ids["ada@example.com"])
+    admin(state, "UpdateUser", userId=ids["bob@example.com"], type="SUPER_USER", firstName="Robert")
+    admin(state, "DisassociateUserFromPermissionGroup", permissionGroupId=groups["analysts"],
+          userId=ids["bob@example.com"])
+    admin(state, "AssociateUserToPermissionGroup", permissionGroupId=groups["empty"], userId=ids["ada@example.com"])
+    admin(state, "UpdatePermissionGroup", permissionGroupId=groups["empty"], applicationPermissions=["ViewAuditData"])
+    admin(state, "CreateUser", emailAddress="stranger@example.com", type="APP_USER")
+
+    code, drifted = run(capsys, *drift_args)
+    users_file.write_text(users_file.read_text().replace("users:\n", "defaults:\n  reapply: '2026-01-01'\nusers:\n", 1))
+    plan = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(users_file))[1]
+    deployed = run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(users_file))[1]
+    after = run(capsys, *drift_args)
+    ignoring = run(capsys, *drift_args, "--ignore-unmanaged")
+
+    assert clean == (0, {"drift": [], "driftFound": False, "mutatingCallsMade": 0})
+    assert code == 2
+    found = {(f["subject"], f["kind"], f["field"]) for f in drifted["drift"]}
+    assert found == {("ada@example.com", "status", "status"),
+                     ("ada@example.com", "membership-added", "permission_groups"),
+                     ("bob@example.com", "field", "type"),  # its first name is not declared: not drift
+                     ("bob@example.com", "membership-removed", "permission_groups"),
+                     ("empty", "group-changed", "application_permissions"),
+                     ("stranger@example.com", "unmanaged-user", "")}
+    assert drifted["mutatingCallsMade"] == 0
+    assert deployed["status"] == "UPDATE_COMPLETE", deployed["failures"]
+    assert deployed["finspaceCalls"] == plan["finspaceCalls"] == {
+        "AssociateUserToPermissionGroup": 1, "DisassociateUserFromPermissionGroup": 1, "EnableUser": 1,
+        "UpdatePermissionGroup": 1, "UpdateUser": 1}
+    assert after[0] == 2
+    assert [f["kind"] for f in after[1]["drift"]] == ["unmanaged-user"]
+    assert ignoring[0] == 0
