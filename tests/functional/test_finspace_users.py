@@ -139,3 +139,98 @@ def test_drift_reports_manual_changes_and_a_reapply_corrects_them(
     assert after[0] == 2
     assert [f["kind"] for f in after[1]["drift"]] == ["unmanaged-user"]
     assert ignoring[0] == 0
+
+
+BEFORE = """\
+environment: finspace-local
+permission_groups:
+  - {name: analysts, application_permissions: [AccessNotebooks]}
+  - {name: engineers, application_permissions: [CreateDataset]}
+defaults: {type: APP_USER}
+users:
+  - {email: ann@example.com, first_name: Ann, permission_groups: [analysts]}
+  - {email: ben@example.com, permission_groups: [analysts]}
+  - {email: cat@example.com, permission_groups: [engineers]}
+  - {email: dan@example.com, permission_groups: [engineers]}
+  - {email: old@example.com, permission_groups: [analysts]}
+"""
+AFTER = """\
+environment: finspace-local
+permission_groups:
+  - {name: analysts, application_permissions: [AccessNotebooks, ViewAuditData]}
+  - {name: engineers, application_permissions: [CreateDataset]}
+  - {name: quants, application_permissions: [ViewAuditData]}
+defaults: {type: APP_USER}
+users:
+  - {email: ann@example.com, first_name: Anne, permission_groups: [analysts]}
+  - {email: ben@example.com, type: SUPER_USER, permission_groups: [analysts]}
+  - {email: cat@example.com, permission_groups: [engineers, quants]}
+  - {email: dan@example.com, enabled: false, permission_groups: [engineers]}
+  - {email: new@example.com, permission_groups: [analysts]}
+"""
+
+
+def test_diff_plans_nothing_after_a_deploy_and_exactly_what_the_next_deploy_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, before, after = tmp_path / "state", tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(BEFORE)
+    after.write_text(AFTER)
+    assert run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(before))[0] == 0
+
+    unchanged = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(before))[1]
+    plan = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(after))[1]
+    code, deployed = run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(after))
+
+    assert (unchanged["changes"], unchanged["finspaceCalls"], unchanged["mutatingCallsMade"]) == ([], {}, 0)
+    assert code == 0, deployed["failures"]
+    assert plan["finspaceCalls"] == deployed["finspaceCalls"] == {
+        "AssociateUserToPermissionGroup": 2, "CreatePermissionGroup": 1, "CreateUser": 1, "DisableUser": 2,
+        "UpdatePermissionGroup": 1, "UpdateUser": 2}
+    by_subject = {c.get("email") or c.get("group"): c for c in plan["changes"]}
+    assert {s: (c["action"], c["fields"], c["status"], c["joins"]) for s, c in by_subject.items()} == {
+        "analysts": ("update", ["applicationPermissions"], "", []),
+        "quants": ("create", [], "", []),
+        "ann@example.com": ("update", ["firstName"], "", []),
+        "ben@example.com": ("update", ["type"], "", []),
+        "cat@example.com": ("update", [], "", ["quants"]),
+        "dan@example.com": ("update", [], "DISABLED", []),
+        "new@example.com": ("create", [], "", ["analysts"]),
+        "old@example.com": ("disable", [], "", []),
+    }
+    assert sorted(c["email"] for c in deployed["changes"]["created"] if "email" in c) == ["new@example.com"]
+    assert sorted(c["email"] for c in deployed["changes"]["disabled"]) == ["old@example.com"]
+
+
+def test_an_email_change_in_the_file_is_planned_as_a_new_user_and_the_old_one_disabled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, before, after = tmp_path / "state", tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(BEFORE)
+    after.write_text(BEFORE.replace("old@example.com", "renamed@example.com"))
+    run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(before))
+
+    plan = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(after))[1]
+    deployed = run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(after))[1]
+
+    # the file's logical ids derive from the email: a new resource, and the old one removed
+    assert [(c["action"], c["email"]) for c in plan["changes"]] == [
+        ("create", "renamed@example.com"), ("disable", "old@example.com")]
+    assert plan["finspaceCalls"] == deployed["finspaceCalls"] == {
+        "AssociateUserToPermissionGroup": 1, "CreateUser": 1, "DisableUser": 1}
+
+
+def test_every_command_has_help_json_errors_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    for command in ("deploy", "diff", "destroy", "users", "import", "drift"):
+        assert main([command, "--help"]) == 0
+        assert "--json" in capsys.readouterr().out
+
+    missing_state = run(capsys, "users", "--local", "--state-dir", str(tmp_path / "none"))
+    bad_option = run(capsys, "drift", "--bogus")
+    no_output = run(capsys, "import", "--local")
+
+    assert missing_state == (1, {"error": {"kind": "setup", "message": missing_state[1]["error"]["message"]}})
+    assert "finspace-users deploy" in missing_state[1]["error"]["message"]
+    assert (bad_option[0], bad_option[1]["error"]["kind"]) == (1, "usage")
+    assert (no_output[0], no_output[1]["error"]["kind"]) == (1, "usage")

@@ -164,3 +164,44 @@ def test_an_enabled_member_beyond_the_first_page_still_blocks_the_delete(stack: 
 
     assert result.status == "DELETE_FAILED"
     assert "still has 1 enabled member(s)" in next(e.reason for e in result.events if e.status == "DELETE_FAILED")
+
+
+def test_fails_if_the_name_is_taken_and_adopts_it_with_adopt_existing(stack: StackHarness) -> None:
+    existing = stack.emulator.backend.call(
+        "CreatePermissionGroup", {"name": "quants", "applicationPermissions": ["ViewAuditData"]})["permissionGroupId"]
+
+    refused = stack.deploy(template(Quants=group("quants", "ViewAuditData")))
+    stack.delete()
+    stack.emulator.clear_calls()
+    adopted = stack.deploy(template(Quants=group("quants", "ViewAuditData", AdoptExisting="true")))
+
+    assert refused.status == "ROLLBACK_COMPLETE"
+    assert any("set AdoptExisting: true to manage that group" in e.reason for e in refused.events)
+    assert adopted.status == "CREATE_COMPLETE"
+    assert adopted.resource_ids()["Quants"] == existing
+    assert stack.mutating_calls() == []  # the same permissions: adopted without any change
+
+
+def test_adopting_changes_only_what_differs(stack: StackHarness) -> None:
+    existing = stack.emulator.backend.call(
+        "CreatePermissionGroup", {"name": "quants", "applicationPermissions": ["ViewAuditData"]})["permissionGroupId"]
+
+    adopted = stack.deploy(template(Quants=group("quants", "AccessNotebooks", AdoptExisting="true")))
+
+    assert adopted.resource_ids()["Quants"] == existing
+    assert [c.members for c in stack.emulator.calls_of("UpdatePermissionGroup")] == [
+        ("applicationPermissions", "clientToken", "permissionGroupId")]
+
+
+def test_reapply_re_adds_a_membership_removed_outside_and_removes_one_added_outside(stack: StackHarness) -> None:
+    first = stack.deploy(template(G1=group("g1"), G2=group("g2"), Ben=user("ben@example.com", **member_of("G1"))))
+    ids = first.resource_ids()
+    backend = stack.emulator.backend
+    backend.call("DisassociateUserFromPermissionGroup", {"permissionGroupId": ids["G1"], "userId": ids["Ben"]})
+    backend.call("AssociateUserToPermissionGroup", {"permissionGroupId": ids["G2"], "userId": ids["Ben"]})
+
+    again = stack.deploy(template(G1=group("g1"), G2=group("g2"),
+                                  Ben=user("ben@example.com", Reapply="2026-01-01", **member_of("G1"))))
+
+    assert again.status == "UPDATE_COMPLETE"
+    assert stack.groups_of("ben@example.com") == {ids["G1"]: "ADDITION_SUCCESS"}
