@@ -11,6 +11,7 @@ principal is the provider's role (``FinSpaceUserProvider-<region>``), and the em
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,8 @@ def real_finspace(region: str | None, caller_role_arn: str | None, excluded_emai
                   ) -> Iterator[FinSpace]:
     """FinSpace with the caller's AWS credentials (their usual chain: environment, profile, SSO, ...)."""
     session = new_session()
-    region = region or session.get_config_variable("region")
+    region = region or session.get_config_variable("region") or os.environ.get("AWS_REGION")  # botocore reads only
+    # AWS_DEFAULT_REGION and the profile; AWS_REGION is what Lambda and most CI set
     if not region:
         raise CommandError("no AWS region: pass --region or set AWS_REGION", "usage")
     caller = caller_role_arn or _caller_arn(session, region)

@@ -19,7 +19,6 @@ from .drift import Finding, find_drift
 from .errors import EXIT_DRIFT, EXIT_OK, CommandError
 from .finspace import FinSpace, local_finspace, real_finspace
 from .importer import ImportFilter, environment_document, render, selected_users
-from .local import ENVIRONMENTS
 from .output import Output, table
 
 __all__ = ["drift", "import_users", "list_users"]
@@ -42,6 +41,8 @@ def _environments(args: argparse.Namespace, declared: list[str] | None = None) -
     if declared is not None:
         return sorted(set(declared))
     if args.local:
+        from .local import ENVIRONMENTS  # the demo's (the stand-ins are in the repository only)
+
         return sorted(ENVIRONMENTS)
     raise CommandError("name the environment: --environment-id ID (repeatable), or --local for the demo", "usage")
 
