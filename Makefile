@@ -63,7 +63,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 test: lint
-	OLDEST_BOTOCORE_PATH=$(OLDEST_DIR) OLDEST_CDK_PYTHON=$(OLDEST_CDK_DIR)/bin/python $(VENV)/bin/pytest
+	OLDEST_BOTOCORE_PATH=$(OLDEST_DIR) OLDEST_CDK_PYTHON=$(CURDIR)/$(OLDEST_CDK_DIR)/bin/python $(VENV)/bin/pytest
 
 unit: setup
 	$(VENV)/bin/pytest tests/unit

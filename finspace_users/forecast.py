@@ -145,5 +145,5 @@ def _resolver(store: StackStore, name: str, stack_id: str, parameters: dict[str,
         parameters=parameters,
         pseudo={"AWS::Region": DEMO_REGION, "AWS::AccountId": DEMO_ACCOUNT, "AWS::StackName": name,
                 "AWS::StackId": stack_id, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"},
-        physical_ids=physical_ids, attributes=attributes, exports=store.exports(excluding=name),
+        physical_ids=physical_ids, attributes=attributes, exports=lambda: store.exports(excluding=name),
     )

@@ -354,7 +354,7 @@ class Driver:
                     "AWS::StackId": run.stack.stack_id, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"},
             physical_ids={k: v.physical_id for k, v in run.stack.resources.items()},
             attributes={k: v.data for k, v in run.stack.resources.items()},
-            exports=self.store.exports(excluding=run.stack.name),
+            exports=lambda: self.store.exports(excluding=run.stack.name),
         )
         resolved: dict[str, Any] = stringify(resolver.resolve(declared.get("Properties", {})))
         return resolved

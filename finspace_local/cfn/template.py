@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ class Resolver:
     pseudo: dict[str, str]
     physical_ids: dict[str, str]
     attributes: dict[str, dict[str, Any]]
-    exports: dict[str, str]
+    exports: Callable[[], dict[str, str]]  # read only when an Fn::ImportValue needs them
 
     def resolve(self, node: Any) -> Any:
         if isinstance(node, list):
@@ -156,9 +156,10 @@ class Resolver:
             raise KeyError(f"Unresolved attribute {logical_id}.{attribute}") from exc
 
     def _import(self, name: str) -> str:
-        if name not in self.exports:
+        exports = self.exports()
+        if name not in exports:
             raise KeyError(f"No export named {name}")
-        return self.exports[name]
+        return exports[name]
 
     def _sub(self, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.distribution
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".venv" / "wheelhouse"  # filled by `make setup`: the dependencies' wheels
-OLDEST_PYTHON = Path(os.environ.get("OLDEST_CDK_PYTHON", REPO / ".venv" / "oldest-cdk" / "bin" / "python"))
+# absolute (the tests run it from temporary folders), not resolved (that would leave the venv)
+OLDEST_PYTHON = Path(os.path.abspath(os.environ.get("OLDEST_CDK_PYTHON",
+                                                     REPO / ".venv" / "oldest-cdk" / "bin" / "python")))
 README_ENVIRONMENT = "abcdefghijklmnopqrstuv"
 # The repository's sources must not be importable (the oldest-versions venv is cached under .venv/).
 PROBE = """
@@ -99,11 +101,11 @@ def template(out: Path, stack: str) -> dict[str, Any]:
     return body
 
 
-def test_installing_adds_only_the_finspace_constructs_package(installed: Path) -> None:
+def test_installing_adds_only_the_constructs_and_the_command_line(installed: Path) -> None:
     site = next(installed.parent.parent.glob("lib/python*/site-packages"))
     ours = {p.name for p in site.iterdir() if p.name.startswith("finspace")}
 
-    assert ours == {"finspace_constructs", f"finspace_user_provider-{_version(site)}.dist-info"}
+    assert ours == {"finspace_constructs", "finspace_users", f"finspace_user_provider-{_version(site)}.dist-info"}
     assert not (site / "lambda_handler").exists()
     assert not (site / "crhelper").exists()  # only inside the Lambda asset
 
