@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROVIDER_STACK_NAME", "REPO", "STACK_NAME", "asset_dir", "synth", "templates_by_stack"]
+__all__ = ["PROVIDER_STACK_NAME", "REPO", "STACK_NAME", "asset_dir", "provider_function", "synth",
+           "templates_by_stack"]
 
 REPO = Path(__file__).resolve().parent.parent
 CDK = REPO / "node_modules" / ".bin" / "cdk"
@@ -45,15 +46,20 @@ def templates_by_stack(out: Path, name: str, template: dict[str, Any]) -> dict[s
     return found
 
 
-def asset_dir(out: Path, template: dict[str, Any]) -> Path:
-    """The bundled Lambda asset of the template's (single) provider function, or, for a users
-    stack served by the provider stack, of the provider stack's function in ``out``."""
+def provider_function(out: Path, template: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+    """The template's (single) provider function and its bundled asset; for a users stack served by
+    the provider stack, the provider stack's function in ``out``."""
     functions = _functions(template)
     if not functions:
         templates = [json.loads(path.read_text()) for path in sorted(out.glob("*.template.json"))]
         functions = [function for body in templates for function in _functions(body)]
     (function,) = functions
-    return out / str(function["Metadata"]["aws:asset:path"])
+    return function, out / str(function["Metadata"]["aws:asset:path"])
+
+
+def asset_dir(out: Path, template: dict[str, Any]) -> Path:
+    """The bundled Lambda asset of the provider function (see :func:`provider_function`)."""
+    return provider_function(out, template)[1]
 
 
 def _functions(template: dict[str, Any]) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cdk_app import PROVIDER_STACK_NAME, STACK_NAME, asset_dir, synth
+from .cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth
 from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackResult
 from .faults import FaultSettings
 from .server import Emulator, EmulatorSettings
@@ -123,11 +123,10 @@ class _Bench:
     def bootstrap(self, out: Path) -> None:
         """Deploy the provider stack, register its role, start its containers."""
         provider = json.loads((out / f"{PROVIDER_STACK_NAME}.template.json").read_text())
-        (resource,) = [r for r in provider["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        resource, code_dir = provider_function(out, provider)
         environment = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
                        "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()}
-        self.function = LambdaFunction(HandlerSpec.for_function(resource, asset_dir(out, provider),
-                                                                environment=environment))
+        self.function = LambdaFunction(HandlerSpec.for_function(resource, code_dir, environment=environment))
         self.driver.default_function = self.function
         result = self.driver.deploy(PROVIDER_STACK_NAME, provider, template_dir=out)
         (role_arn,) = [r.data["Arn"] for r in result.stack.resources.values() if r.type == "AWS::IAM::Role"]

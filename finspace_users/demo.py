@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from finspace_constructs.users_file import load_users
-from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME, asset_dir, synth, templates_by_stack
+from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth, templates_by_stack
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackStateError
 from finspace_local.cfn.state import StackStore
 from finspace_local.server import Emulator
@@ -67,11 +67,11 @@ class Session:
         return Driver(self.state / "stacks", self.emulator.ca, default_function=function, on_event=record)
 
     def function(self, out: Path, template: dict[str, Any]) -> LambdaFunction:
-        return LambdaFunction(HandlerSpec(
-            code_dir=asset_dir(out, template), handler="lambda_handler.index.handler",
-            environment={"AWS_REGION": DEMO_REGION, "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
-                         "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()},
-        ))
+        """The provider function as its template declares it (handler, timeout, reserved concurrency)."""
+        resource, code_dir = provider_function(out, template)
+        return LambdaFunction(HandlerSpec.for_function(resource, code_dir, environment={
+            "AWS_REGION": DEMO_REGION, "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
+            "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()}))
 
     def users(self) -> list[dict[str, Any]]:
         """The users of every environment, but the administrators (read through the web application)."""
