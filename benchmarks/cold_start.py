@@ -26,10 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from finspace_constructs._assemble import assemble_asset, default_wheelhouse
+
 REPO = Path(__file__).resolve().parent.parent
 HANDLER_DIR = REPO / "lambda_handler"
 LAMBDA_PYTHON = REPO / ".venv" / "lambda-py313" / "bin" / "python"
-WHEELHOUSE = Path(os.environ.get("FINSPACE_WHEELHOUSE", REPO / ".venv" / "wheelhouse"))
+WHEELHOUSE = default_wheelhouse(REPO)
 REGION = "us-east-1"
 
 # Each snippet prints its timings (seconds) on its last line.
@@ -53,15 +55,7 @@ print(time.perf_counter() - started)
 
 def build_asset(target: Path) -> None:
     """The Lambda asset as synthesis bundles it: the handler package, and crhelper from the wheelhouse."""
-    shutil.copytree(HANDLER_DIR, target / HANDLER_DIR.name,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache"))
-    source = ["--no-index", "--find-links", str(WHEELHOUSE)] if WHEELHOUSE.is_dir() else []
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--no-compile", "--only-binary=:all:", "--target", str(target), *source,
-         "-r", str(HANDLER_DIR / "requirements.txt")],
-        check=True,
-    )
+    assemble_asset(HANDLER_DIR, target, WHEELHOUSE)
 
 
 def lambda_environment(task_dir: Path) -> dict[str, str]:

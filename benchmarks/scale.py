@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from rich.console import Console
 from rich.table import Table
 
 from finspace_constructs import users_app  # noqa: F401 - first: quiets jsii's Node banner
+from finspace_local.faults import FaultSettings
 from finspace_local.scale import PhaseReport, ScaleSettings, run_scale
 
 
@@ -35,10 +37,9 @@ def _arguments(argv: list[str] | None) -> tuple[ScaleSettings, int]:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    return ScaleSettings(users=args.users, rate=args.rate or None, burst=args.burst, error_rate=args.error_rate,
-                         drop_rate=args.drop_rate, lost_reply_rate=args.lost_reply_rate,
-                         containers=args.containers, invalid=args.invalid,
-                         seed=args.seed), args.runs
+    faults = FaultSettings(throttle_rate=args.rate or None, throttle_burst=args.burst, error_rate=args.error_rate,
+                           drop_rate=args.drop_rate, lost_reply_rate=args.lost_reply_rate, seed=args.seed)
+    return ScaleSettings(users=args.users, faults=faults, containers=args.containers, invalid=args.invalid), args.runs
 
 
 def _table(title: str, reports: list[PhaseReport]) -> Table:
@@ -58,10 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=200)
     worst_ok = True
     for run in range(runs):
-        title = (f"run {run + 1}/{runs}: {settings.users} users, rate {settings.rate}/s burst {settings.burst}, "
-                 f"500s {settings.error_rate:.0%}, drops {settings.drop_rate:.0%}, lost replies "
-                 f"{settings.lost_reply_rate:.0%}, {settings.containers} containers")
-        reports = run_scale(ScaleSettings(**{**settings.__dict__, "seed": settings.seed + run}), console.print)
+        f = settings.faults
+        title = (f"run {run + 1}/{runs}: {settings.users} users, rate {f.throttle_rate}/s burst {f.throttle_burst}, "
+                 f"500s {f.error_rate:.0%}, drops {f.drop_rate:.0%}, lost replies {f.lost_reply_rate:.0%}, "
+                 f"{settings.containers} containers")
+        seeded = replace(settings, faults=replace(f, seed=f.seed + run))
+        reports = run_scale(seeded, console.print)
         console.print(_table(title, reports))
         worst_ok &= all(r.failed == 0 and r.enabled == r.declared for r in reports) or bool(settings.invalid)
     return 0 if worst_ok else 1

@@ -38,19 +38,15 @@ USER_TYPE = "Custom::FinSpaceUser"
 
 @dataclass(frozen=True)
 class ScaleSettings:
-    """What to deploy and how FinSpace behaves. ``invalid``: users declared with an ENABLED email
-    that exists already and no adoption, so that their Create fails (the rollback scenario)."""
+    """What to deploy and how FinSpace behaves during the timed phases. ``invalid``: users declared
+    with an ENABLED email that exists already and no adoption, so that their Create fails (the
+    rollback scenario)."""
 
     users: int = 500
-    rate: float | None = 10.0
-    burst: int = 10
-    error_rate: float = 0.0
-    drop_rate: float = 0.0
-    lost_reply_rate: float = 0.0
+    faults: FaultSettings = field(default_factory=lambda: FaultSettings(throttle_rate=10.0, throttle_burst=10))
     containers: int = 64
     update_share: float = 0.1
     invalid: int = 0
-    seed: int = 0
 
 
 @dataclass
@@ -139,11 +135,7 @@ class _Bench:
         self.say(f"{self.settings.containers} containers started: {time.perf_counter() - started:.1f} s")
 
     def faults(self, on: bool) -> None:
-        s = self.settings
-        self.emulator.faults.configure(FaultSettings(throttle_rate=s.rate, throttle_burst=s.burst,
-                                                     error_rate=s.error_rate, drop_rate=s.drop_rate,
-                                                     lost_reply_rate=s.lost_reply_rate, seed=s.seed)
-                                       if on else FaultSettings())
+        self.emulator.faults.configure(self.settings.faults if on else FaultSettings())
 
     def phase(self, name: str, operation: Callable[[], StackResult]) -> PhaseReport:
         self.emulator.clear_calls()
@@ -157,7 +149,8 @@ class _Bench:
         failed = sum(1 for e in self.events if e.resource_type == USER_TYPE and e.status.endswith("_FAILED"))
         declared = 0 if result.status == "DELETE_COMPLETE" or "ROLLBACK" in result.status else self.settings.users
         report = PhaseReport(name, result.status, wall, failed, calls, self.enabled_users(), declared,
-                             self.settings.users, self.settings.rate, self.settings.burst)
+                             self.settings.users, self.settings.faults.throttle_rate,
+                             self.settings.faults.throttle_burst)
         self.say(f"{name}: {result.status} in {wall:.1f} s, {failed} failed, {report.enabled} enabled")
         return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,10 @@ class StackStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        # Every resource of a users stack imports the provider's service token: the exports are read
+        # once per change of the folder (each save renames a file into it), not once per resource.
+        self._exports: tuple[int, dict[str, dict[str, str]]] | None = None
+        self._lock = threading.Lock()
 
     def _path(self, name: str) -> Path:
         return self.directory / f"{name}.stack.json"
@@ -73,14 +78,27 @@ class StackStore:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(stack), indent=1, sort_keys=True))
         tmp.replace(path)
+        self._forget_exports()
 
     def remove(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
+        self._forget_exports()
 
     def exports(self, excluding: str | None = None) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for path in sorted(self.directory.glob("*.stack.json")):
-            stack = StackState.from_dict(json.loads(path.read_text()))
-            if stack.name != excluding:
-                found.update(stack.exports)
-        return found
+        """Every stack's exports but ``excluding``'s."""
+        stamp = self.directory.stat().st_mtime_ns
+        with self._lock:
+            if self._exports is None or self._exports[0] != stamp:
+                self._exports = (stamp, self._read_exports())
+            by_stack = self._exports[1]
+        return {key: value for name, exports in by_stack.items() if name != excluding
+                for key, value in exports.items()}
+
+    def _read_exports(self) -> dict[str, dict[str, str]]:
+        stacks = (StackState.from_dict(json.loads(path.read_text()))
+                  for path in sorted(self.directory.glob("*.stack.json")))
+        return {stack.name: stack.exports for stack in stacks}
+
+    def _forget_exports(self) -> None:
+        with self._lock:
+            self._exports = None

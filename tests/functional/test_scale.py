@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 
+from finspace_local.faults import FaultSettings
 from finspace_local.scale import ScaleSettings, run_scale
 
 
 def test_a_deploy_under_throttling_and_server_errors_converges_with_no_failed_resource() -> None:
-    settings = ScaleSettings(users=40, rate=5, burst=5, error_rate=0.15, containers=16, update_share=0, seed=7)
+    faults = FaultSettings(throttle_rate=5, throttle_burst=5, error_rate=0.15, seed=7)
+    settings = ScaleSettings(users=40, faults=faults, containers=16, update_share=0)
 
     deploy, destroy = run_scale(settings, say=lambda _line: None)
 
@@ -24,7 +26,8 @@ def test_a_deploy_under_throttling_and_server_errors_converges_with_no_failed_re
 
 
 def test_a_failing_user_rolls_everything_back_and_the_fixed_file_then_deploys() -> None:
-    settings = ScaleSettings(users=30, rate=5, burst=5, containers=8, invalid=1, seed=3)
+    faults = FaultSettings(throttle_rate=5, throttle_burst=5, seed=3)
+    settings = ScaleSettings(users=30, faults=faults, containers=8, invalid=1)
 
     failed, redeployed, destroy = run_scale(settings, say=lambda _line: None)
 
