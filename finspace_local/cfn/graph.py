@@ -42,8 +42,8 @@ def run_in_order(
     with ThreadPoolExecutor(max_workers=max(1, len(pending))) as pool:
         while True:
             if not (run.failed and stop_on_failure):
-                done = set(run.succeeded)
-                for node in [n for n in pending if dependencies.get(n, set()) & wanted <= done]:
+                succeeded = set(run.succeeded)
+                for node in [n for n in pending if dependencies.get(n, set()) & wanted <= succeeded]:
                     pending.remove(node)
                     running[pool.submit(action, node)] = node
             if not running:
