@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ class FinSpaceUser(Construct):
         ``DESTROY`` disables it (FinSpace users cannot be deleted). Default: ``DESTROY``.
     :param permission_groups: the groups (constructs or ids) the user belongs to; changes add and
         remove only the difference; memberships made outside the stack are kept. Default: - none
-        (an APP_USER then gets a synthesis warning: it has no permissions).
+        (an APP_USER then has no permissions: one synthesis warning per scope names the first).
     :param provider: the provider serving this resource. Default: - the stack's shared provider.
     :param reapply: any new value (a date, a ticket) makes the next deploy re-apply the declaration:
         fields, status and memberships (undeclared ones removed) corrected to it. Default: - none.
@@ -90,10 +91,12 @@ class FinSpaceUser(Construct):
                 and not _is_token(str(properties["ApiAccessPrincipalArn"]))):
             raise ValueError(f"FinSpaceUser {self.node.path}: api_access_principal needs api_access=ApiAccess.ENABLED;"
                              " set it or drop the principal")
-        if UserType(type) is UserType.APP_USER and not permission_groups:
-            Annotations.of(self).add_warning_v2(
+        if UserType(type) is UserType.APP_USER and not permission_groups and scope not in _WARNED_SCOPES:
+            _WARNED_SCOPES.add(scope)
+            Annotations.of(scope).add_warning_v2(
                 "finspace:appUserWithoutGroups",
-                "an APP_USER gets its permissions only from permission groups; pass permission_groups",
+                f"an APP_USER gets its permissions only from permission groups, and {self.node.path} (with any "
+                "other APP_USER here) has none: pass permission_groups",
             )
         if adopt_existing:
             Annotations.of(self).add_warning_v2(
@@ -115,6 +118,10 @@ class FinSpaceUser(Construct):
         """The user's status when last deployed: ``ENABLED``, ``DISABLED`` or ``CREATING`` (a token)."""
         return self.resource.get_att_string("Status")
 
+
+# Scopes already warned about group-less APP_USERs: one warning per scope, not one per user (a users
+# file of thousands would repeat it thousands of times, each costing jsii calls and a stack trace).
+_WARNED_SCOPES: weakref.WeakSet[Construct] = weakref.WeakSet()
 
 _PROP_NAMES = {
     "EnvironmentId": "environment_id", "EmailAddress": "email_address", "Type": "type",

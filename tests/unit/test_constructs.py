@@ -247,6 +247,16 @@ def test_an_app_user_without_groups_gets_a_warning(user_type: UserType, groups: 
     assert len(warnings) == (1 if warned else 0)
 
 
+def test_group_less_app_users_of_one_scope_share_one_warning() -> None:
+    stack = new_stack()
+    for name in ("Ada", "Bob", "Cy"):
+        add_user(stack, name, type=UserType.APP_USER)
+
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("only from permission groups"))
+    assert len(warnings) == 1
+    assert "Users/Ada" in str(warnings[0].entry.data)
+
+
 @pytest.mark.parametrize(
     ("props", "expected"),
     [
