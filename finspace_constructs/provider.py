@@ -30,7 +30,7 @@ FUNCTION_TIMEOUT = Duration.minutes(5)
 RESERVED_CONCURRENCY = 10
 # CloudFormation's wait for one answer, queueing in Lambda included (README: Sizing).
 SERVICE_TIMEOUT = Duration.minutes(30)
-MIN_EVENT_AGE_S = 60  # Lambda's lower bound for MaximumEventAgeInSeconds
+MIN_EVENT_AGE_S = 60  # Lambda's lower bound for MaximumEventAgeInSeconds (ServiceTimeout - timeout)
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Logs are audit evidence of who was created or disabled: they outlive the stack unless asked otherwise.
 LOG_REMOVAL_POLICY = RemovalPolicy.RETAIN
@@ -115,9 +115,11 @@ class FinSpaceUserProvider(Construct):
             role=self.role,
             timeout=timeout,
             reserved_concurrent_executions=reserved_concurrency,
-            # Lambda keeps queued asynchronous events for up to 6 hours; one that waited past the
-            # ServiceTimeout answers nobody, and a Create run then would make a user no stack owns.
-            max_event_age=Duration.seconds(max(MIN_EVENT_AGE_S, service_timeout.to_seconds())),
+            # Lambda keeps queued asynchronous events for up to 6 hours and drops one only when it is
+            # older than this as it leaves the queue; it then runs for up to `timeout`. Dropping it
+            # earlier than ServiceTimeout - timeout means no Create runs after CloudFormation stopped
+            # waiting, which would make a user no stack owns.
+            max_event_age=Duration.seconds(service_timeout.to_seconds() - timeout.to_seconds()),
             memory_size=256,
             log_group=self.log_group,
             function_name=function_name,
@@ -236,9 +238,9 @@ def _check_timeouts(provider: Construct, timeout: Duration, service_timeout: Dur
     function_s, service_s = timeout.to_seconds(), service_timeout.to_seconds()
     if not 1 <= function_s <= 900:
         raise ValueError(f"{provider.node.path}: timeout must be 1 s to 15 min (got {function_s:g} s)")
-    if not function_s < service_s <= 3600:
-        raise ValueError(f"{provider.node.path}: service_timeout must exceed timeout ({function_s:g} s) and be at "
-                         f"most 3600 s (got {service_s:g} s)")
+    if not function_s + MIN_EVENT_AGE_S <= service_s <= 3600:
+        raise ValueError(f"{provider.node.path}: service_timeout must exceed timeout ({function_s:g} s) by at least "
+                         f"{MIN_EVENT_AGE_S} s and be at most 3600 s (got {service_s:g} s)")
     if reserved_concurrency is not None and reserved_concurrency < 1:
         raise ValueError(f"{provider.node.path}: reserved_concurrency must be at least 1, or None to reserve "
                          f"nothing (got {reserved_concurrency})")

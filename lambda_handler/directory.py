@@ -10,6 +10,7 @@ it creates. Statuses are never cached: the caller reads them fresh with GetUser.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["EmailIndex", "UserDirectory"]
 
+logger = logging.getLogger(__name__)
+
 
 class EmailIndex:
     """email (case-insensitive) -> userId for one environment."""
@@ -25,7 +28,7 @@ class EmailIndex:
     def __init__(self) -> None:
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
-        self.scans = 0  # how many full ListUsers scans this index made (reported in logs)
+        self.scans = 0  # how many full ListUsers scans this index made (logged with each)
 
     def remember(self, email: str, user_id: str) -> None:
         with self._lock:
@@ -46,6 +49,8 @@ class EmailIndex:
         with self._lock:
             self._ids.update(found)
             self.scans += 1
+            logger.info("Listed the environment's %d users to find an email (scan %d of this container)",
+                        len(found), self.scans)
             return self._ids.get(key)
 
 

@@ -65,7 +65,7 @@ class Persistence:
             except (ClientError, BotoCoreError) as error:
                 delay = self.backoff.delay(attempt, self.rng)
                 attempt += 1
+                uncertain = uncertain or may_have_taken_effect(error)
                 if not is_transient(error) or self.deadline.left() <= delay:
                     raise api_error(operation, error, attempts=attempt, uncertain=uncertain) from error
-                uncertain = uncertain or may_have_taken_effect(error)
             self.sleep(delay)

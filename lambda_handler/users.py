@@ -64,16 +64,17 @@ class Users(ApiSession):
             raise
 
     def find_by_email(self, email: str) -> dict[str, Any] | None:
-        """The user with this email as FinSpace has it now (status included), or ``None``."""
-        user_id = self.emails.find(self, email)
-        if user_id is None:
-            return None
-        try:
-            return self.get(user_id)
-        except MissingResourceError:  # removed outside FinSpace's API since it was learned
-            self.emails.forget(email)
+        """The user with this email as FinSpace has it now (status included), or ``None``. An id learned
+        earlier whose user has vanished (removed outside the API) is forgotten and looked up once more."""
+        for _ in range(2):
             user_id = self.emails.find(self, email)
-            return None if user_id is None else self.get(user_id)
+            if user_id is None:
+                return None
+            try:
+                return self.get(user_id)
+            except MissingResourceError:
+                self.emails.forget(email)
+        return None
 
     def create(self, props: UserProperties, step: str) -> str:
         started_ms = time.time() * 1000

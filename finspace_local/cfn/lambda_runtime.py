@@ -22,8 +22,8 @@ from typing import Any
 __all__ = ["HandlerSpec", "Invocation", "LambdaFunction"]
 
 ASYNC_RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
-DEFAULT_TIMEOUT_S = 3.0
-INIT_LIMIT_S = 10.0  # Lambda's init phase limit  # a Lambda function's timeout when its template sets none
+DEFAULT_TIMEOUT_S = 3.0  # a Lambda function's timeout when its template sets none
+INIT_LIMIT_S = 10.0  # Lambda's init phase limit
 # An account's default concurrency: what a function without reserved concurrency may reach.
 ACCOUNT_CONCURRENCY = 1000
 WORKER = Path(__file__).resolve().parent / "worker.py"  # standard library only: runs on any interpreter

@@ -58,21 +58,30 @@ class NestedStacks:
         return self._driver.update_stack(name, self._template(run, declared), _parameters_of(properties),
                                          template_dir=run.template_dir)
 
-    def roll_back(self, run: _Run, logical_id: str, *, again: bool = False) -> bool:
-        """Return a child to its previous template and parameters: after its own successful update,
-        by updating it back; after a failed rollback of its own (``again``: when the parent
-        continues its rollback), by continuing that rollback."""
+    def previous(self, run: _Run, logical_id: str) -> dict[str, Any]:
+        """What :meth:`roll_back` needs to put a child back later, kept with the parent's state."""
+        if logical_id not in run.nested_previous:
+            return {}
+        template, parameters = run.nested_previous[logical_id]
+        return {"Template": template, "Parameters": parameters}
+
+    def roll_back(self, run: _Run, logical_id: str, previous: dict[str, Any], *, again: bool = False) -> bool:
+        """Return a child to ``previous`` (see :meth:`previous`): a child left UPDATE_ROLLBACK_FAILED
+        continues its own rollback first (``again``: when the parent continues its rollback), then a
+        child not on its previous template and parameters is updated back to them."""
         name = self.child_name(run, logical_id)
         child = self._driver.store.load(name)
         if child is None:
             return True
         if child.status == "UPDATE_ROLLBACK_FAILED":
             result = self._driver.continue_update_rollback(name, run.template_dir) if again else None
-            return result is not None and result.status == "UPDATE_ROLLBACK_COMPLETE"
-        if logical_id not in run.nested_previous or child.status != "UPDATE_COMPLETE":
-            return True  # a failed child update already rolled itself back
-        template, parameters = run.nested_previous[logical_id]
-        return self._driver.update_stack(name, template, parameters, template_dir=run.template_dir).ok
+            if result is None or result.status != "UPDATE_ROLLBACK_COMPLETE":
+                return False
+            child = result.stack
+        if not previous or (child.template, child.parameters) == (previous["Template"], previous["Parameters"]):
+            return True  # never updated, or a failed child update already rolled itself back
+        return self._driver.update_stack(name, previous["Template"], previous["Parameters"],
+                                         template_dir=run.template_dir).ok
 
     def delete(self, run: _Run, resource: ResourceState) -> bool:
         name = self.child_name(run, resource.logical_id)

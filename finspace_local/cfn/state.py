@@ -20,6 +20,10 @@ class ResourceState:
     data: dict[str, Any] = field(default_factory=dict)
     deletion_policy: str = "Delete"
     update_replace_policy: str = "Delete"
+    # Kept for a leftover (a resource a failed rollback or delete could not remove): its deletion
+    # order among the leftovers, and whether the failed operation created it (RetainExceptOnCreate).
+    depends_on: list[str] = field(default_factory=list)
+    created_in_operation: bool = False
 
     def retained(self, *, replaced: bool, created_in_operation: bool) -> bool:
         """CloudFormation's policies: Retain always keeps it; RetainExceptOnCreate keeps it

@@ -33,7 +33,8 @@ class Teardown:
         driver = self._driver
         driver._stack_event(run, "ROLLBACK_IN_PROGRESS")
         doomed = list(run.stack.resources.values()) + list(run.failed_creates.values())
-        kept = self.delete_all(run, doomed, driver._dependencies(run.template))
+        dependencies = driver._dependencies(run.template)
+        kept = self._remember(run, self.delete_all(run, doomed, dependencies), dependencies)
         run.stack.resources, run.stack.leftovers = {}, kept
         return driver._finish(run, "ROLLBACK_FAILED" if kept else "ROLLBACK_COMPLETE")
 
@@ -45,11 +46,14 @@ class Teardown:
         for logical_id, before in run.updated.items():
             if logical_id in replaced_ids:
                 continue  # the old resource stays; the new one is deleted below
-            if not self._restore(run, before, run.attempted.get(logical_id, {})):
-                pending[logical_id] = run.attempted.get(logical_id, {})
+            owed = driver.nested.previous(run, logical_id) if before.type == STACK_TYPE else \
+                run.attempted.get(logical_id, {})
+            if not self._restore(run, before, owed):
+                pending[logical_id] = owed
         doomed = [run.stack.resources[lid] for lid in run.created] + list(run.failed_creates.values())
         doomed += [r for r in run.stack.resources.values() if r.logical_id in replaced_ids]
-        kept = self.delete_all(run, doomed, driver._dependencies(run.template))
+        kept = self._remember(run, self.delete_all(run, doomed, driver._dependencies(run.template)),
+                              driver._dependencies(run.template))
         run.stack.resources = previous.resources
         run.stack.template, run.stack.parameters = previous.template, previous.parameters
         run.stack.leftovers, run.stack.pending_rollback = previous.leftovers + kept, pending
@@ -62,17 +66,28 @@ class Teardown:
         driver._stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
         pending = {lid: sent for lid, sent in stack.pending_rollback.items()
                    if not self._restore(run, stack.resources[lid], sent, again=True)}
-        stack.leftovers = self.delete_all(run, stack.leftovers, {})
+        stack.leftovers = self.delete_all(run, stack.leftovers, _order_of(stack.leftovers))
         stack.pending_rollback = pending
         status = "UPDATE_ROLLBACK_FAILED" if stack.leftovers or pending else "UPDATE_ROLLBACK_COMPLETE"
         return driver._finish(run, status)
 
-    def _restore(self, run: _Run, before: ResourceState, sent: dict[str, Any], *, again: bool = False) -> bool:
-        """Put one updated resource back: an Update with the old properties, or the child stack's rollback."""
+    def _restore(self, run: _Run, before: ResourceState, owed: dict[str, Any], *, again: bool = False) -> bool:
+        """Put one updated resource back: an Update with the old properties (``owed``: the ones the failed
+        Update sent), or the child stack back to its previous template (``owed``: that template)."""
         if before.type == STACK_TYPE:
-            return self._driver.nested.roll_back(run, before.logical_id, again=again)
-        answer = self._driver._request(run, "Update", before, old_properties=sent)
+            return self._driver.nested.roll_back(run, before.logical_id, owed, again=again)
+        answer = self._driver._request(run, "Update", before, old_properties=owed)
         return self._note(run, before, "UPDATE", answer)
+
+    @staticmethod
+    def _remember(run: _Run, kept: list[ResourceState], dependencies: dict[str, set[str]]) -> list[ResourceState]:
+        """Leftovers keep their deletion order and whether the failed operation made them, for the retry."""
+        names = {r.logical_id for r in kept}
+        for resource in kept:
+            resource.depends_on = sorted(dependencies.get(resource.logical_id, set()) & names)
+            resource.created_in_operation = resource.logical_id in run.created or \
+                resource.logical_id in run.failed_creates
+        return kept
 
     def cleanup(self, run: _Run, previous: StackState) -> None:
         removed = [r for lid, r in previous.resources.items() if lid not in run.template.resources]
@@ -85,7 +100,7 @@ class Teardown:
         """Delete every resource (and every leftover); keep in the stack whatever could not go."""
         stack = run.stack
         doomed = list(stack.resources.values()) + stack.leftovers
-        kept = self.delete_all(run, doomed, self._driver._dependencies(run.template))
+        kept = self.delete_all(run, doomed, {**self._driver._dependencies(run.template), **_order_of(stack.leftovers)})
         stack.resources, stack.leftovers = {}, kept
         return not kept
 
@@ -104,7 +119,8 @@ class Teardown:
 
     def _delete(self, run: _Run, resource: ResourceState, *, replaced: bool = False) -> bool:
         driver = self._driver
-        created_here = resource.logical_id in run.created or resource.logical_id in run.failed_creates
+        created_here = resource.created_in_operation or resource.logical_id in run.created or \
+            resource.logical_id in run.failed_creates
         if resource.retained(replaced=replaced, created_in_operation=created_here):
             driver._event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
             return True
@@ -123,6 +139,11 @@ class Teardown:
         status = f"{verb}_COMPLETE" if answer.status == "SUCCESS" else f"{verb}_FAILED"
         self._driver._event(run, resource.logical_id, resource.type, status, answer.reason, resource.physical_id)
         return answer.status == "SUCCESS"
+
+
+def _order_of(leftovers: list[ResourceState]) -> dict[str, set[str]]:
+    """The deletion order the leftovers were kept with."""
+    return {r.logical_id: set(r.depends_on) for r in leftovers}
 
 
 def _key(resource: ResourceState) -> str:

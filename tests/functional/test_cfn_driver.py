@@ -365,3 +365,31 @@ def test_a_nested_stack_that_cannot_roll_back_keeps_its_parent_rollback_failed_u
     assert harness.driver.stack("p-Child") is None
     assert harness.driver.deploy("p", {"Resources": {"Child": nested}},
                                  template_dir=harness.tmp_path).status == "CREATE_COMPLETE"
+
+
+def test_continue_update_rollback_puts_a_nested_stack_back_on_its_previous_template(harness: Harness) -> None:
+    marker = harness.tmp_path / "refuse-updates"
+    old_child = {"Resources": {"R": echo(Value="a", Behaviour="fail-while-marker", Marker=str(marker))}}
+    new_child = {"Resources": {"R": echo(Value="b")}}
+
+    def parent(child: dict[str, Any], name: str, *extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+        (harness.tmp_path / name).write_text(json.dumps(child))
+        nested = {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": name},
+                  "Metadata": {"aws:asset:path": name}}
+        return {"Resources": {"Child": nested, **dict(extra)}}
+
+    harness.driver.create_stack("p", parent(old_child, "old.json"), template_dir=harness.tmp_path)
+    marker.touch()  # from now on the child's old properties cannot be applied again
+    failing = echo(Value="f", Behaviour="fail")
+    failing["DependsOn"] = ["Child"]
+
+    stuck = harness.driver.update_stack("p", parent(new_child, "new.json", ("Failing", failing)),
+                                        template_dir=harness.tmp_path)
+    marker.unlink()
+    continued = harness.driver.continue_update_rollback("p", template_dir=harness.tmp_path)
+
+    assert stuck.status == "UPDATE_ROLLBACK_FAILED"
+    assert continued.status == "UPDATE_ROLLBACK_COMPLETE"
+    child = harness.driver.stack("p-Child")
+    assert child is not None
+    assert child.resources["R"].properties["Value"] == "a"

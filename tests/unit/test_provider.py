@@ -160,8 +160,8 @@ def test_the_burst_and_the_queue_are_bounded_by_default() -> None:
     template = Template.from_stack(stack)
 
     template.has_resource_properties("AWS::Lambda::Function", {"ReservedConcurrentExecutions": 10, "Timeout": 300})
-    # Queued events older than the ServiceTimeout are dropped: nobody waits for their answer any more.
-    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 1800})
+    # A queued event is dropped once a run could no longer answer within the ServiceTimeout.
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 1500})
     template.has_resource_properties("Custom::FinSpaceUser", {"ServiceTimeout": "1800"})
 
 
@@ -177,7 +177,7 @@ def test_sizing_props_reach_the_function_and_every_user() -> None:
     (properties,) = [f["Properties"] for f in function.values()]
     assert "ReservedConcurrentExecutions" not in properties
     assert properties["Timeout"] == 900
-    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 3600})
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 2700})
     template.has_resource_properties("Custom::FinSpaceUser", {"ServiceTimeout": "3600"})
 
 
