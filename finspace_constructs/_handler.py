@@ -20,6 +20,7 @@ __all__ = [
     "GROUP_FIELDS",
     "GROUP_RESOURCE_TYPE",
     "HANDLER_PACKAGE",
+    "USER_RESOURCE_TYPE",
     "FieldSpec",
     "value_problem",
 ]
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from lambda_handler.permission_groups import GROUP_FIELDS
     from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
     from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
+    from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
 else:
     _properties = import_module(f"{HANDLER_PACKAGE}.properties")
     _groups = import_module(f"{HANDLER_PACKAGE}.permission_groups")
@@ -40,5 +42,6 @@ else:
     FIELDS = _properties.FIELDS
     FieldSpec = _properties.FieldSpec
     value_problem = _properties.value_problem
+    USER_RESOURCE_TYPE = _properties.RESOURCE_TYPE
     GROUP_FIELDS = _groups.GROUP_FIELDS
     GROUP_RESOURCE_TYPE = _groups.RESOURCE_TYPE

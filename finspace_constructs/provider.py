@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .bundling import HANDLER, handler_code
+from .tokens import is_token
 
 __all__ = ["FinSpaceUserProvider"]
 
@@ -35,7 +36,6 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Logs are audit evidence of who was created or disabled: they outlive the stack unless asked otherwise.
 LOG_REMOVAL_POLICY = RemovalPolicy.RETAIN
 CREDENTIALS_ACTION = "finspace-api:GetProgrammaticAccessCredentials"
-_TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a string, not a secret
 
 # Every provider, by the top-level stack it belongs to (nested stacks included): how `of` finds the
 # stack's provider whatever its id or depth, and notices a second one.
@@ -165,16 +165,16 @@ class FinSpaceUserProvider(Construct):
         """Fail at synthesis on a user declared twice in this provider's stack (same environment and
         email, compared case-insensitively) or given a group of another environment. Tokens are left to
         deploy time; the message names construct paths, never the email."""
-        if _TOKEN_MARKER in environment_id:
+        if is_token(environment_id):
             return
         for group in permission_groups:
             group_environment = getattr(group, "environment_id", None)
-            if isinstance(group_environment, str) and _TOKEN_MARKER not in group_environment \
+            if isinstance(group_environment, str) and not is_token(group_environment) \
                     and group_environment != environment_id:
                 raise ValueError(f"{user.node.path}: permission group {group.node.path} belongs to environment "
                                  f"{group_environment}, not {environment_id}; give the user its own environment's "
                                  "groups")
-        if _TOKEN_MARKER in email_address:
+        if is_token(email_address):
             return
         first = self._users.setdefault((environment_id, email_address.lower()), user)
         if first is not user:

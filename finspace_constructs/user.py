@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, CustomResource, RemovalPolicy, Token
+from aws_cdk import Annotations, CustomResource, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._handler import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
+from ._handler import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE, FieldSpec, value_problem
 from .enums import ApiAccess, UserType
 from .provider import FinSpaceUserProvider
+from .tokens import is_token
 
 if TYPE_CHECKING:
     from .permission_group import FinSpacePermissionGroup
 
 __all__ = ["FinSpaceUser", "provider_resource", "validate_literals"]
 
-RESOURCE_TYPE = "Custom::FinSpaceUser"
+RESOURCE_TYPE = USER_RESOURCE_TYPE
 
 
 class FinSpaceUser(Construct):
@@ -88,7 +88,7 @@ class FinSpaceUser(Construct):
         properties = {k: v for k, v in declared.items() if v is not None}
         validate_literals(self, properties, FIELDS, _PROP_NAMES)
         if (properties.get("ApiAccessPrincipalArn") is not None and properties["ApiAccess"] != API_ACCESS_ENABLED
-                and not _is_token(str(properties["ApiAccessPrincipalArn"]))):
+                and not is_token(str(properties["ApiAccessPrincipalArn"]))):
             raise ValueError(f"FinSpaceUser {self.node.path}: api_access_principal needs api_access=ApiAccess.ENABLED;"
                              " set it or drop the principal")
         if UserType(type) is UserType.APP_USER and not permission_groups and scope not in _WARNED_SCOPES:
@@ -129,20 +129,6 @@ _PROP_NAMES = {
     "ApiAccessPrincipalArn": "api_access_principal", "Enabled": "enabled", "AdoptExisting": "adopt_existing",
     "PermissionGroupIds": "permission_groups", "Reapply": "reapply",
 }
-_TOKEN_MARKER = "${Token["  # noqa: S105 - how CDK encodes a token inside a string, not a secret
-
-
-def _is_token(value: str) -> bool:
-    """Token.is_unresolved, asked only when the string carries CDK's token marker: a plain
-    literal cannot be a token, and one jsii call per property would triple synthesis time."""
-    return _TOKEN_MARKER in value and _is_unresolved(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_unresolved(value: str) -> bool:
-    """Token.is_unresolved once per token string: every member of a group carries the same one."""
-    return bool(Token.is_unresolved(value))
-
 
 def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource_type: str,
                       properties: dict[str, Any], removal_policy: RemovalPolicy) -> CustomResource:
@@ -159,7 +145,7 @@ def validate_literals(owner: Construct, properties: dict[str, Any], fields: tupl
     problems = []
     for name, value in properties.items():
         values = value if isinstance(value, list) else [value]
-        if any(_is_token(str(v)) for v in values):
+        if any(is_token(str(v)) for v in values):
             continue
         problem = value_problem(name, value, fields)
         if problem:

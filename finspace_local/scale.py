@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
+
 from .cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth
 from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackResult
 from .faults import FaultSettings
@@ -33,7 +35,6 @@ __all__ = ["PhaseReport", "ScaleSettings", "run_scale", "users_file_text"]
 
 ENVIRONMENT_ID = "finspace-scale"
 PROVIDER_KEYS = ("AKIASCALEPROVIDER", "scale-provider-secret")
-USER_TYPE = "Custom::FinSpaceUser"
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class _Bench:
         wall = time.perf_counter() - started
         self.faults(False)
         calls = Counter((c.operation, c.error or str(c.status)) for c in self.emulator.calls_of())
-        failed = sum(1 for e in self.events if e.resource_type == USER_TYPE and e.status.endswith("_FAILED"))
+        failed = sum(1 for e in self.events if e.resource_type == USER_RESOURCE_TYPE and e.status.endswith("_FAILED"))
         declared = 0 if result.status == "DELETE_COMPLETE" or "ROLLBACK" in result.status else self.settings.users
         report = PhaseReport(name, result.status, wall, failed, calls, self.enabled_users(), declared,
                              self.settings.users, self.settings.faults.throttle_rate,

@@ -14,7 +14,9 @@ from typing import Any
 from lambda_handler.errors import PropertyError
 from lambda_handler.ids import is_placeholder
 from lambda_handler.memberships import membership_changes
+from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
 from lambda_handler.permission_groups import GroupProperties, changed_group_fields, parse_group
+from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
 from lambda_handler.properties import UserProperties, declared_groups_of, identity_of, is_reapply, parse_properties
 from lambda_handler.users import CREATING, DISABLED, changed_fields
 
@@ -22,8 +24,8 @@ from .reader import EnvironmentSnapshot, UserRecord
 
 __all__ = ["GROUP_TYPE", "USER_TYPE", "PlannedChange", "Request", "simulate"]
 
-USER_TYPE = "Custom::FinSpaceUser"
-GROUP_TYPE = "Custom::FinSpacePermissionGroup"
+USER_TYPE = USER_RESOURCE_TYPE
+GROUP_TYPE = GROUP_RESOURCE_TYPE
 Read = Callable[[str], EnvironmentSnapshot]
 
 

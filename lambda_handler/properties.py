@@ -23,6 +23,7 @@ __all__ = [
     "CLOUDFORMATION_PROPERTIES",
     "FIELDS",
     "REAPPLY_FIELD",
+    "RESOURCE_TYPE",
     "FieldSpec",
     "UserProperties",
     "collect",
@@ -35,6 +36,8 @@ __all__ = [
     "personal_values_of",
     "value_problem",
 ]
+
+RESOURCE_TYPE = "Custom::FinSpaceUser"  # the resource these properties belong to
 
 API_ACCESS_ENABLED = "ENABLED"
 API_ACCESS_DISABLED = "DISABLED"
