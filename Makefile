@@ -15,6 +15,11 @@ OLDEST_CDK_DIR := $(VENV)/oldest-cdk
 PY313 := $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 \
 	2>/dev/null); do $$p -c '' 2>/dev/null && echo $$p && break; done)
 
+# The Lambda asset's bytecode is compiled by a Python of the runtime's version (finspace_constructs/_assemble.py).
+ifneq ($(PY313),)
+export FINSPACE_LAMBDA_PYTHON ?= $(PY313)
+endif
+
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 

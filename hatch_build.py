@@ -3,6 +3,8 @@
 It lands at ``finspace_constructs/_asset/``: the ``lambda_handler`` package (the carried
 ``finspace-data`` model included) and crhelper from the pin in ``lambda_handler/requirements.txt``,
 assembled by ``finspace_constructs/_assemble.py`` (the same code that bundles in the repository).
+Their bytecode for the Lambda runtime's Python goes to ``finspace_constructs/_asset_bytecode/``,
+out of reach of pip, which recompiles installed sources for the installing Python in place.
 A consumer's synthesis then runs no pip and needs no network. The wheel cache of ``make setup``
 is used when present, so the build itself can run offline.
 """
@@ -21,6 +23,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 __all__ = ["LambdaAssetHook"]
 
 ASSET_PATH = "finspace_constructs/_asset"
+BYTECODE_PATH = "finspace_constructs/_asset_bytecode"
 
 
 def _assembler(root: Path) -> ModuleType:
@@ -45,8 +48,12 @@ class LambdaAssetHook(BuildHookInterface):  # type: ignore[type-arg]
         root = Path(self.root)
         assembler = _assembler(root)
         self._staging = Path(tempfile.mkdtemp(prefix="finspace-asset-"))
-        assembler.assemble_asset(root / "lambda_handler", self._staging, assembler.default_wheelhouse(root))
-        build_data["force_include"][str(self._staging)] = ASSET_PATH
+        sources, bytecode = self._staging / "sources", self._staging / "bytecode"
+        assembler.assemble_asset(root / "lambda_handler", sources, assembler.default_wheelhouse(root))
+        assembler.split_bytecode(sources, bytecode)
+        build_data["force_include"][str(sources)] = ASSET_PATH
+        if bytecode.is_dir():
+            build_data["force_include"][str(bytecode)] = BYTECODE_PATH
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         if self._staging is not None:

@@ -4,9 +4,11 @@
 
 Each run is a fresh interpreter started as Lambda starts one: the Lambda runtime stand-in
 (``.venv/lambda-py313``: Python 3.13 with the newest boto3) where it exists, else this Python;
-a fresh copy of the bundled asset (``lambda_handler/`` and crhelper, no ``__pycache__``) on the
-path; ``PYTHONDONTWRITEBYTECODE=1``; a region and fake keys, nothing else from this machine's AWS
-settings. Timed inside the process, interleaved, ``--runs`` each:
+a fresh copy of the bundled asset (``lambda_handler/`` and crhelper, with the bytecode the asset
+carries: compiled for the runtime when a Python 3.13 was found) on the path; its folder treated as
+read-only, as Lambda's is (``PYTHONDONTWRITEBYTECODE=1``, and a run that wrote a file is refused);
+a region and fake keys, nothing else from this machine's AWS settings. Timed inside the process,
+interleaved, ``--runs`` each:
 
 - handler: ``import lambda_handler.index`` (its crhelper ``CfnResource`` included), then the
   first ``finspace-data`` client, built as the handler builds it;
@@ -81,11 +83,16 @@ def timed_run(python: str, asset: Path, code: str) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="cold-start-") as scratch:
         task_dir = Path(scratch) / "task"
         shutil.copytree(asset, task_dir)
+        before = files_in(task_dir)
         done = subprocess.run([python, "-c", code], cwd=task_dir, env=lambda_environment(task_dir),
                               capture_output=True, text=True, check=True)
-        if any(task_dir.rglob("__pycache__")):
-            raise RuntimeError("the run wrote bytecode: the next one would not be cold")
+        if files_in(task_dir) != before:
+            raise RuntimeError("the run wrote to the task folder: the next one would not be cold")
     return [float(value) for value in done.stdout.strip().splitlines()[-1].split()]
+
+
+def files_in(folder: Path) -> set[Path]:
+    return {path for path in folder.rglob("*") if path.is_file()}
 
 
 def spread(values: list[float]) -> str:
@@ -108,14 +115,16 @@ def main() -> None:
             handler.append(timed_run(python, asset, HANDLER_RUN))
             if not run % 2:
                 bare.append(timed_run(python, asset, CRHELPER_RUN)[0])
-    report(python, handler, bare)
+        compiled = len(list(asset.rglob("*.pyc")))
+    report(python, handler, bare, compiled)
 
 
-def report(python: str, handler: list[list[float]], bare: list[float]) -> None:
+def report(python: str, handler: list[list[float]], bare: list[float], compiled: int) -> None:
     versions = subprocess.run([python, "-c", "import sys, boto3; print(sys.version.split()[0], boto3.__version__)"],
                               capture_output=True, text=True, check=True).stdout.split()
     totals = [total for _, total in handler]
-    print(f"cold start, {len(bare)} fresh runs each, interleaved (Python {versions[0]}, boto3 {versions[1]}):")
+    print(f"cold start, {len(bare)} fresh runs each, interleaved (Python {versions[0]}, boto3 {versions[1]}; "
+          f"the asset carries bytecode for {compiled} modules):")
     print(f"  handler import + first client  {spread(totals)}")
     print(f"    of which the first client    {spread([total - imported for imported, total in handler])}")
     print(f"  bare CfnResource()             {spread(bare)}")

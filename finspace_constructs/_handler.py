@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 __all__ = [
     "API_ACCESS_ENABLED",
     "ASSET_DIR",
+    "BYTECODE_DIR",
     "FIELDS",
     "GROUP_FIELDS",
     "GROUP_RESOURCE_TYPE",
@@ -27,6 +28,7 @@ __all__ = [
 
 # Present only in a built wheel: the handler, its model and crhelper, assembled at build time.
 ASSET_DIR = Path(__file__).resolve().parent / "_asset"
+BYTECODE_DIR = ASSET_DIR.with_name("_asset_bytecode")  # the runtime's bytecode of the asset, if it was built
 HANDLER_PACKAGE = (f"{__package__}._asset.lambda_handler" if (ASSET_DIR / "lambda_handler").is_dir()
                    else "lambda_handler")
 

@@ -2,12 +2,14 @@
 crhelper; boto3 is left to the Lambda runtime. No Docker, ever.
 
 Installed from the wheel, the asset is ready-made (``finspace_constructs/_asset``, assembled when
-the wheel was built): synthesis runs no pip and needs no network. In this repository it is bundled
-from ``lambda_handler/`` with pip, from the wheel cache that ``make setup`` fills
-(``.venv/wheelhouse``, or ``FINSPACE_WHEELHOUSE``), so synthesis is offline here too.
+the wheel was built, and its Lambda-runtime bytecode from ``_asset_bytecode``): synthesis only
+copies it, runs no pip and needs no network. In this repository it is bundled from
+``lambda_handler/`` with pip, from the wheel cache that ``make setup`` fills (``.venv/wheelhouse``,
+or ``FINSPACE_WHEELHOUSE``), so synthesis is offline here too.
 Either way the asset hash is computed from the ``lambda_handler`` package alone (its pins in
 ``requirements.txt`` included, caches excluded): it changes only with the handler, the model or the
-pins, never with the Python, the machine or the folder that synthesizes.
+pins, never with the Python, the machine or the folder that synthesizes. Bytecode is derived from
+those sources and checked against them at run time, so it is left out of the hash.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
-from ._assemble import assemble_asset, default_wheelhouse
-from ._handler import ASSET_DIR, HANDLER_PACKAGE
+from ._assemble import assemble_asset, default_wheelhouse, restore_asset
+from ._handler import ASSET_DIR, BYTECODE_DIR, HANDLER_PACKAGE
 
 __all__ = ["HANDLER", "HANDLER_DIR", "handler_code", "handler_hash", "is_prebuilt"]
 
@@ -44,20 +46,25 @@ class _PipBundling:
         return True
 
 
+@jsii.implements(ILocalBundling)
+class _PrebuiltBundling:
+    def try_bundle(self, output_dir: str, options: Any) -> bool:
+        restore_asset(ASSET_DIR, BYTECODE_DIR, Path(output_dir))
+        return True
+
+
 def handler_code() -> lambda_.Code:
     """The Lambda code asset: ready-made when installed, else bundled locally (never in Docker)."""
-    if is_prebuilt():
-        return lambda_.Code.from_asset(str(ASSET_DIR), exclude=EXCLUDED, asset_hash_type=AssetHashType.CUSTOM,
-                                       asset_hash=handler_hash(ASSET_DIR / HANDLER_DIR.name))
+    prebuilt = is_prebuilt()
     return lambda_.Code.from_asset(
-        str(HANDLER_DIR),
+        str(ASSET_DIR if prebuilt else HANDLER_DIR),
         exclude=EXCLUDED,
         asset_hash_type=AssetHashType.CUSTOM,
-        asset_hash=handler_hash(HANDLER_DIR),
+        asset_hash=handler_hash(ASSET_DIR / HANDLER_DIR.name if prebuilt else HANDLER_DIR),
         bundling=BundlingOptions(
             image=DockerImage.from_registry("local-bundling-only"),
             # jsii calls try_bundle(output_dir, options) positionally; its stubs spell out keywords.
-            local=_PipBundling(),  # type: ignore[arg-type]
+            local=_PrebuiltBundling() if prebuilt else _PipBundling(),  # type: ignore[arg-type]
         ),
     )
 

@@ -8,10 +8,9 @@ local emulator all take their limits from here, never from hand-copied numbers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.loaders import Loader
 
@@ -44,8 +43,7 @@ def service_model_dict() -> dict[str, Any]:
     return model
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(NamedTuple):
     """The limits the model puts on one string shape."""
 
     shape: str

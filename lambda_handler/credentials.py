@@ -12,8 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import botocore.session
 
@@ -32,8 +31,7 @@ RENEW_MARGIN_S = 600.0  # renew when less than this is left: more than one invoc
 STANDALONE_BUDGET_S = 60.0  # how long a caller without its own deadline keeps retrying the exchange
 
 
-@dataclass(frozen=True)
-class _Cached:
+class _Cached(NamedTuple):
     client: FinSpaceDataClient
     expires_at: float
 

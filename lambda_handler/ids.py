@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["PLACEHOLDER_PREFIX", "RequestIdentity", "is_placeholder"]
 
@@ -13,8 +12,7 @@ PLACEHOLDER_PREFIX = "finspace-user-not-created-"
 MAX_USER_ID_CHARS = 26
 
 
-@dataclass(frozen=True)
-class RequestIdentity:
+class RequestIdentity(NamedTuple):
     """Who is asking: the parts of a CloudFormation request that identify it."""
 
     stack_id: str

@@ -7,7 +7,7 @@ event parsing, no environment. Each function returns what CloudFormation is told
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import AdoptionRequiredError, ApiCallError, ProviderError
 from .ids import is_placeholder
@@ -20,8 +20,7 @@ __all__ = ["Outcome", "create", "delete", "update"]
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """The answer: the userId (PhysicalResourceId) and non-personal attributes."""
 
     user_id: str

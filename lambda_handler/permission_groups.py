@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .api import ApiSession
 from .errors import ApiCallError, MissingResourceError, PropertyError
-from .properties import BOOLEAN_VALUES, REAPPLY_FIELD, FieldSpec, collect, join_problems
+from .properties import BOOLEAN_VALUES, REAPPLY_FIELD, FieldSpec, collect, join_problems, redacted_repr
 
 __all__ = ["GROUP_FIELDS", "GroupOutcome", "GroupProperties", "changed_group_fields", "create", "delete",
            "parse_group", "update"]
@@ -34,17 +33,23 @@ GROUP_FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class GroupProperties:
+class GroupProperties(NamedTuple):
+    """A validated group declaration; its name and description stay out of ``repr``."""
+
     environment_id: str
-    name: str = field(repr=False)
-    description: str | None = field(default=None, repr=False)
+    name: str
+    description: str | None = None
     application_permissions: tuple[str, ...] = ()
     adopt_existing: bool = False
 
+    def __repr__(self) -> str:
+        return redacted_repr(self, PERSONAL_GROUP_FIELDS)
 
-@dataclass(frozen=True)
-class GroupOutcome:
+
+PERSONAL_GROUP_FIELDS = frozenset({"name", "description"})
+
+
+class GroupOutcome(NamedTuple):
     group_id: str
 
     @property

@@ -15,7 +15,8 @@ from .errors import ProviderError
 __all__ = ["MAX_REASON_CHARS", "render_reason", "scrub"]
 
 MAX_REASON_CHARS = 255
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Compiled on the first failure (re caches it), not in every cold start: most containers render none.
+_EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 _ELLIPSIS = "..."
 
 
@@ -23,7 +24,7 @@ def scrub(text: str, personal_values: Iterable[str] = ()) -> str:
     """Replace email addresses and the given personal values with placeholders."""
     for value in sorted((v for v in personal_values if v and len(v) > 1), key=len, reverse=True):
         text = text.replace(value, "<redacted>")
-    return _EMAIL.sub("<email>", text)
+    return re.sub(_EMAIL_PATTERN, "<email>", text)
 
 
 def render_reason(error: BaseException, request_id: str, personal_values: Iterable[str] = ()) -> str:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,8 +22,7 @@ from .errors import api_error, is_transient, may_have_taken_effect
 __all__ = ["Backoff", "Persistence"]
 
 
-@dataclass(frozen=True)
-class Backoff:
+class Backoff(NamedTuple):
     """Full jitter: the n-th wait is uniform in [0, min(cap, base * 2**n)].
 
     A small cap keeps the attempt rate of many waiting containers above the service's refill rate
@@ -38,14 +36,15 @@ class Backoff:
         return rng.uniform(0.0, min(self.cap_s, self.base_s * 2 ** min(attempt, 30)))
 
 
-@dataclass
 class Persistence:
     """Runs calls for one request: retried while transient and time is left, then translated."""
 
-    deadline: Deadline
-    sleep: Callable[[float], None] = time.sleep
-    backoff: Backoff = field(default_factory=Backoff)
-    rng: random.Random = field(default_factory=random.Random)
+    def __init__(self, deadline: Deadline, sleep: Callable[[float], None] = time.sleep,
+                 backoff: Backoff | None = None, rng: random.Random | None = None) -> None:
+        self.deadline = deadline
+        self.sleep = sleep
+        self.backoff = backoff or Backoff()
+        self.rng = rng or random.Random()
 
     @classmethod
     def for_seconds(cls, seconds: float, **kwargs: Any) -> Persistence:

@@ -4,7 +4,6 @@ the asset's handler deploying and deleting that app through the driver against t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -14,11 +13,15 @@ import venv
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Template
 
-from finspace_constructs.bundling import HANDLER_DIR, handler_hash
+from finspace_constructs import FinSpaceUserProvider
+from finspace_constructs._assemble import RUNTIME_PYTHON, runtime_python
 from finspace_local.cdk_app import CDK, asset_dir
 from tests.conftest import ENVIRONMENT_ID
+from tests.functional.bytecode_check import invalid_bytecode
 from tests.functional.stack_harness import StackHarness
 
 pytestmark = pytest.mark.distribution
@@ -58,9 +61,10 @@ def offline_env(python: Path) -> dict[str, str]:
     return env
 
 
-def pip_into(python: Path, *arguments: str) -> None:
+def pip_into(python: Path, *arguments: str, compile_sources: bool = False) -> None:
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-                    "--disable-pip-version-check", "--no-compile", *arguments], check=True, timeout=600)
+                    "--disable-pip-version-check", "--compile" if compile_sources else "--no-compile", *arguments],
+                   check=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +85,8 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv.create(home, with_pip=False, system_site_packages=False)
     python = home / "bin" / "python"
     pip_into(python, "--no-index", "--find-links", str(WHEELHOUSE), str(wheel))
+    # Ours again as pip installs by default: compiled for the installing Python, next to the asset's sources.
+    pip_into(python, "--no-index", "--no-deps", "--force-reinstall", str(wheel), compile_sources=True)
     return python
 
 
@@ -118,16 +124,31 @@ def test_the_asset_holds_crhelper_the_handler_and_the_model_but_not_boto3(synthe
     assert list((bundle / "lambda_handler" / "models" / "finspace-data").rglob("service-2.json*"))
     assert not (bundle / "boto3").exists()
     assert not (bundle / "botocore").exists()
-    assert not list(bundle.rglob("__pycache__"))
 
 
-def test_the_asset_hash_follows_only_the_handler_the_model_and_the_pins(synthesized: Path) -> None:
-    function = next(r for r in template(synthesized, "FinSpaceUserProvider")["Resources"].values()
-                    if r["Type"] == "AWS::Lambda::Function")
-    # CDK hashes a custom hash once more; ours covers lambda_handler/ (model and requirements.txt included).
-    expected = hashlib.sha256(handler_hash(HANDLER_DIR).encode()).hexdigest()
+def test_the_asset_carries_the_runtimes_bytecode_and_none_of_the_installing_python(synthesized: Path) -> None:
+    bundle = asset_dir(synthesized, template(synthesized, "FinSpaceUserProvider"))
+    if runtime_python() is None:
+        pytest.skip(f"no Python {RUNTIME_PYTHON} here: the wheel was built without bytecode")
 
-    assert function["Metadata"]["aws:asset:path"] == f"asset.{expected}"
+    assert invalid_bytecode(bundle) == []  # every module, checked-hash, of its very source
+    assert {p.name.split(".")[1] for p in bundle.rglob("*.pyc")} == {f"cpython-{RUNTIME_PYTHON.replace('.', '')}"}
+
+
+def test_the_asset_hash_is_the_repositorys_for_the_same_sources(synthesized: Path) -> None:
+    """Installed or in the repository, built by another Python in another folder: the same handler, model
+    and pins give the same asset (bundling/handler_hash), so a team's machines never flip the function."""
+    installed_code = provider_code(template(synthesized, "FinSpaceUserProvider"))
+    stack = cdk.Stack(cdk.App(), "FinSpaceUserProvider")
+    FinSpaceUserProvider(stack, "Provider")
+
+    assert installed_code["S3Key"] == provider_code(Template.from_stack(stack).to_json())["S3Key"]
+
+
+def provider_code(body: dict[str, Any]) -> dict[str, Any]:
+    (function,) = (r for r in body["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+    code: dict[str, Any] = function["Properties"]["Code"]
+    return code
 
 
 def test_the_installed_handler_creates_and_deletes_the_readme_app(synthesized: Path, tmp_path: Path) -> None:
