@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import botocore.session
 
@@ -31,9 +31,7 @@ RENEW_MARGIN_S = 600.0  # renew when less than this is left: more than one invoc
 STANDALONE_BUDGET_S = 60.0  # how long a caller without its own deadline keeps retrying the exchange
 
 
-class _Cached(NamedTuple):
-    client: FinSpaceDataClient
-    expires_at: float
+_Cached = tuple["FinSpaceDataClient", float]  # a signed client, and when its credentials expire (epoch s)
 
 
 class ProgrammaticCredentials:
@@ -63,11 +61,11 @@ class ProgrammaticCredentials:
         failures within ``persistence`` (default: a budget of its own)."""
         with self._lock:
             cached = self._cache.get(environment_id)
-            if cached is not None and cached.expires_at - RENEW_MARGIN_S > self._clock():
-                return cached.client
+            if cached is not None and cached[1] - RENEW_MARGIN_S > self._clock():
+                return cached[0]
             cached = self._issue(environment_id, persistence or Persistence.for_seconds(STANDALONE_BUDGET_S))
             self._cache[environment_id] = cached
-            return cached.client
+            return cached[0]
 
     def _issue(self, environment_id: str, persistence: Persistence) -> _Cached:
         session = self._botocore_session()
@@ -82,4 +80,4 @@ class ProgrammaticCredentials:
         minutes = response.get("durationInMinutes", DURATION_MINUTES)
         logger.info("Programmatic access credentials issued for environment %s (%d min)", environment_id, minutes)
         client = new_finspace_client(session, region_name=self._region_name, credentials=keys)
-        return _Cached(client, issued_at + minutes * 60)
+        return client, issued_at + minutes * 60

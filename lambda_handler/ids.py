@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__ = ["PLACEHOLDER_PREFIX", "RequestIdentity", "is_placeholder"]
 
@@ -12,12 +12,15 @@ PLACEHOLDER_PREFIX = "finspace-user-not-created-"
 MAX_USER_ID_CHARS = 26
 
 
-class RequestIdentity(NamedTuple):
+class RequestIdentity:
     """Who is asking: the parts of a CloudFormation request that identify it."""
 
-    stack_id: str
-    logical_id: str
-    request_id: str
+    __slots__ = ("logical_id", "request_id", "stack_id")
+
+    def __init__(self, stack_id: str, logical_id: str, request_id: str) -> None:
+        self.stack_id = stack_id
+        self.logical_id = logical_id
+        self.request_id = request_id
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> RequestIdentity:

@@ -7,7 +7,6 @@ event parsing, no environment. Each function returns what CloudFormation is told
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
 
 from .errors import AdoptionRequiredError, ApiCallError, ProviderError
 from .ids import is_placeholder
@@ -20,11 +19,14 @@ __all__ = ["Outcome", "create", "delete", "update"]
 logger = logging.getLogger(__name__)
 
 
-class Outcome(NamedTuple):
+class Outcome:
     """The answer: the userId (PhysicalResourceId) and non-personal attributes."""
 
-    user_id: str
-    status: str
+    __slots__ = ("status", "user_id")
+
+    def __init__(self, user_id: str, status: str) -> None:
+        self.user_id = user_id
+        self.status = status
 
     @property
     def physical_id(self) -> str:

@@ -49,8 +49,13 @@ class GroupProperties(NamedTuple):
 PERSONAL_GROUP_FIELDS = frozenset({"name", "description"})
 
 
-class GroupOutcome(NamedTuple):
-    group_id: str
+class GroupOutcome:
+    """The answer: the permissionGroupId (PhysicalResourceId)."""
+
+    __slots__ = ("group_id",)
+
+    def __init__(self, group_id: str) -> None:
+        self.group_id = group_id
 
     @property
     def physical_id(self) -> str:

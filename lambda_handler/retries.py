@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -22,15 +22,18 @@ from .errors import api_error, is_transient, may_have_taken_effect
 __all__ = ["Backoff", "Persistence"]
 
 
-class Backoff(NamedTuple):
+class Backoff:
     """Full jitter: the n-th wait is uniform in [0, min(cap, base * 2**n)].
 
     A small cap keeps the attempt rate of many waiting containers above the service's refill rate
     (no capacity left unused) and bounds the tail of a deploy; the jitter keeps them out of step.
     """
 
-    base_s: float = 0.2
-    cap_s: float = 4.0
+    __slots__ = ("base_s", "cap_s")
+
+    def __init__(self, base_s: float = 0.2, cap_s: float = 4.0) -> None:
+        self.base_s = base_s
+        self.cap_s = cap_s
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         return rng.uniform(0.0, min(self.cap_s, self.base_s * 2 ** min(attempt, 30)))

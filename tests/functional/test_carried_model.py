@@ -12,9 +12,10 @@ import botocore
 import botocore.session
 import pytest
 from botocore.exceptions import UnknownServiceError
+from botocore.model import ServiceModel, Shape
 
 from finspace_local import Emulator
-from lambda_handler.api_model import MODEL_ROOT, SERVICE_NAME
+from lambda_handler.api_model import MODEL_ROOT, SERVICE_NAME, service_model_dict
 from tests.conftest import ENVIRONMENT_ID, user_client
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +35,30 @@ def test_carried_model_records_its_source_and_has_no_documentation() -> None:
     assert source["botocore"] == "1.43.116"
     assert '"documentation"' not in model_text
     assert '"CreateUser"' in model_text
+
+
+def test_carried_model_holds_the_recorded_operations_and_every_shape_they_reach() -> None:
+    source = json.loads((MODEL_ROOT / "SOURCE.json").read_text())
+    model = ServiceModel(service_model_dict(), service_name=SERVICE_NAME)
+
+    def reach(shape: Shape | None, seen: set[str]) -> set[str]:  # a missing shape raises NoShapeFoundError
+        if shape is None or shape.name in seen:
+            return seen
+        seen.add(shape.name)
+        children = [getattr(shape, a) for a in ("member", "key", "value") if hasattr(shape, a)]
+        for child in [*children, *getattr(shape, "members", {}).values()]:
+            reach(child, seen)
+        return seen
+
+    reached: set[str] = set()
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        for shape in (operation.input_shape, operation.output_shape, *operation.error_shapes):
+            reach(shape, reached)
+
+    assert sorted(model.operation_names) == source["operations"]
+    assert {"CreateUser", "GetProgrammaticAccessCredentials", "UpdatePermissionGroup"} <= set(model.operation_names)
+    assert reached == set(model.shape_names)  # every shape resolves, and none is dead weight
 
 
 def test_newest_botocore_with_carried_model_calls_the_emulator(emulator: Emulator) -> None:
