@@ -31,7 +31,7 @@ help:
 	@echo "make lint   - ruff and mypy only"
 	@echo "make synth  - cdk synth of app.py (USERS_FILE=...), offline"
 	@echo "make bench  - benchmarks (emulator throughput, synthesis ms per user, cold start vs crhelper)"
-	@echo "make model  - re-extract the finspace-data model from the botocore wheel"
+	@echo "make model  - re-extract the finspace-data model (the operations the project calls) from the botocore wheel"
 	@echo "make docs   - regenerate users.schema.json and the README's users file reference"
 	@echo "make dist   - build the wheel (Lambda asset included) into dist/, offline"
 
@@ -75,7 +75,7 @@ unit: setup
 
 # The distribution's wheel, its Lambda asset assembled from the wheelhouse (hatch_build.py).
 dist: $(STAMP)
-	PIP_NO_INDEX=1 $(PY) -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	FINSPACE_REQUIRE_BYTECODE=1 PIP_NO_INDEX=1 $(PY) -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 
 docs: $(STAMP)
 	$(PY) scripts/users_reference.py

@@ -3,7 +3,8 @@
 Standard library only: ``hatch_build.py`` loads this file by path, before aws-cdk-lib exists.
 
 The asset carries bytecode for the Lambda runtime's Python, compiled by that Python (found as
-``FINSPACE_LAMBDA_PYTHON``, this interpreter, ``python3.13`` on the PATH, or pyenv's 3.13). Lambda's task folder
+``FINSPACE_LAMBDA_PYTHON``, this interpreter, ``python3.13`` on the PATH, or pyenv's newest 3.13;
+none is a warning, or an error under ``FINSPACE_REQUIRE_BYTECODE=1``). Lambda's task folder
 is read-only, so without it every cold start compiles each module it imports (about 12 ms of the
 handler's own). The files are "checked-hash" pycs (PEP 552): the runtime uses one only while its
 source is unchanged, so an edit in the Lambda console can never run stale code, and unlike the
@@ -21,6 +22,7 @@ from pathlib import Path
 
 __all__ = [
     "LAMBDA_PYTHON_ENV",
+    "REQUIRE_BYTECODE_ENV",
     "RUNTIME_PYTHON",
     "assemble_asset",
     "compile_bytecode",
@@ -31,7 +33,9 @@ __all__ = [
 ]
 
 RUNTIME_PYTHON = "3.13"  # the provider's Lambda runtime: python3.13
+_CACHE_TAG = "cpython-" + RUNTIME_PYTHON.replace(".", "")
 LAMBDA_PYTHON_ENV = "FINSPACE_LAMBDA_PYTHON"
+REQUIRE_BYTECODE_ENV = "FINSPACE_REQUIRE_BYTECODE"  # "1": no bytecode is an error (release builds, CI)
 LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks the asset: the path compiled into tracebacks
 _CACHE = "__pycache__"
 _NOT_COPIED = (_CACHE, "*.pyc", ".mypy_cache")
@@ -72,38 +76,62 @@ def runtime_python() -> str | None:
 
 
 def _candidates() -> list[str]:
-    """This interpreter, the PATH's, then pyenv's installed versions (its shims work only where active)."""
+    """This interpreter, the PATH's, then pyenv's installed versions, newest first (its shims work only
+    where a version is active)."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    installed = sorted(pyenv.glob(f"{RUNTIME_PYTHON}*/bin/python{RUNTIME_PYTHON}"), reverse=True)
+    installed = sorted(pyenv.glob(f"{RUNTIME_PYTHON}*/bin/python{RUNTIME_PYTHON}"), key=_version_key, reverse=True)
     return [sys.executable, f"python{RUNTIME_PYTHON}", *map(str, installed)]
 
 
+def _version_key(python: Path) -> tuple[int, ...]:
+    """(3, 13, 10) for .../versions/3.13.10/bin/python3.13; pre-releases sort first."""
+    release = python.parent.parent.name
+    return tuple(int(part) if part.isdigit() else -1 for part in release.split("."))
+
+
 def _is_runtime_python(python: str) -> bool:
+    """The runtime loads bytecode by its cache tag (cpython-313), so that is what must match."""
     if python == sys.executable:
-        return f"{sys.version_info.major}.{sys.version_info.minor}" == RUNTIME_PYTHON
+        return sys.implementation.cache_tag == _CACHE_TAG
     try:  # a pyenv shim exists even where its version is not installed: ask the interpreter itself
-        done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        done = subprocess.run([python, "-c", "import sys; print(sys.implementation.cache_tag)"],
                               capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return done.returncode == 0 and done.stdout.strip() == RUNTIME_PYTHON
+    return done.returncode == 0 and done.stdout.strip() == _CACHE_TAG
 
 
 def compile_bytecode(tree: Path) -> bool:
-    """Compile every module under ``tree`` for the runtime, reproducibly; False (with a warning)
-    when no Python of the runtime's version is at hand."""
+    """Compile every module under ``tree`` for the runtime, reproducibly. Without a Python of the
+    runtime's version: a warning and False, or an error under ``FINSPACE_REQUIRE_BYTECODE=1``."""
     python = runtime_python()
     if python is None:
-        warnings.warn(f"no Python {RUNTIME_PYTHON} found: the Lambda asset carries no bytecode, so each cold "
-                      f"start compiles the handler; set {LAMBDA_PYTHON_ENV} to one (README: Performance)",
-                      stacklevel=2)
+        _missing_bytecode(f"no Python {RUNTIME_PYTHON} found")
         return False
-    # A fixed hash seed orders frozenset constants alike in every build; the stripped prefix keeps the
-    # build folder out of the files. Together they make the same sources give the same bytes.
-    subprocess.run([python, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+    # Plain bytecode where the runtime looks for it: no optimisation level, no cache prefix. A fixed
+    # hash seed orders frozenset constants alike in every build, and the stripped prefix keeps the
+    # build folder out of the files: the same sources give the same bytes (for one 3.13 release).
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPYCACHEPREFIX", "PYTHONOPTIMIZE")}
+    subprocess.run([python, "-m", "compileall", "-q", "-o", "0", "--invalidation-mode", "checked-hash",
                     "-s", str(tree), "-p", LAMBDA_TASK_ROOT, str(tree)],
-                   check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+                   check=True, env={**environment, "PYTHONHASHSEED": "0"})
+    missing = [source for source in tree.rglob("*.py") if not _compiled(source).is_file()]
+    if missing:
+        _missing_bytecode(f"{python} left {len(missing)} module(s) uncompiled, e.g. {missing[0].relative_to(tree)}")
+        return False
     return True
+
+
+def _compiled(source: Path) -> Path:
+    return source.parent / _CACHE / f"{source.stem}.{_CACHE_TAG}.pyc"
+
+
+def _missing_bytecode(why: str) -> None:
+    message = (f"{why}: the Lambda asset carries no bytecode, so each cold start compiles the handler; "
+               f"set {LAMBDA_PYTHON_ENV} to a Python {RUNTIME_PYTHON} (README: Performance)")
+    if os.environ.get(REQUIRE_BYTECODE_ENV) == "1":
+        raise RuntimeError(message)
+    warnings.warn(message, stacklevel=3)
 
 
 def split_bytecode(tree: Path, bytecode: Path) -> None:

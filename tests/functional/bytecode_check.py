@@ -34,5 +34,3 @@ def invalid_bytecode(tree: Path) -> list[str]:
                           check=True, timeout=120)
     invalid: list[str] = json.loads(done.stdout)
     return invalid
-
-

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from finspace_constructs._assemble import runtime_python
 from finspace_local.cdk_app import STACK_NAME, asset_dir, synth, templates_by_stack
 from tests.conftest import ENVIRONMENT_ID
+from tests.functional.bytecode_check import invalid_bytecode
 from tests.functional.stack_harness import STACK, StackHarness
 
 
@@ -45,7 +47,10 @@ def test_cli_synth_offline_declares_users_and_a_bundled_provider(
     assert (bundle / "crhelper" / "resource_helper.py").is_file()
     assert (bundle / "lambda_handler" / "models" / "finspace-data" / "2020-07-13" / "service-2.json").is_file()
     assert not (bundle / "boto3").exists()  # the runtime's boto3 is used
-    assert not list(bundle.rglob("__pycache__"))
+    if runtime_python() is not None:  # compiled for the runtime, every module (README: Performance)
+        assert invalid_bytecode(bundle) == []
+    else:
+        assert not list(bundle.rglob("*.pyc"))
 
 
 def test_synthesized_app_deploys_updates_and_deletes_with_the_bundled_handler(

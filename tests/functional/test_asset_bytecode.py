@@ -13,8 +13,10 @@ import pytest
 
 from finspace_constructs._assemble import (
     LAMBDA_PYTHON_ENV,
+    REQUIRE_BYTECODE_ENV,
     RUNTIME_PYTHON,
     assemble_asset,
+    compile_bytecode,
     default_wheelhouse,
     runtime_python,
 )
@@ -22,16 +24,16 @@ from finspace_constructs.bundling import HANDLER_DIR
 from tests.functional.bytecode_check import invalid_bytecode
 
 REPO = Path(__file__).resolve().parents[2]
-RUNTIME = runtime_python()
 LAMBDA_RUNTIME = REPO / ".venv" / "lambda-py313" / "bin" / "python"  # `make setup`: that Python with boto3
-pytestmark = pytest.mark.skipif(RUNTIME is None, reason=f"no Python {RUNTIME_PYTHON} on this machine")
+CACHE_TAG = f"cpython-{RUNTIME_PYTHON.replace('.', '')}"
+
 
 def contents(tree: Path) -> dict[str, bytes]:
     return {p.relative_to(tree).as_posix(): p.read_bytes() for p in sorted(tree.rglob("*")) if p.is_file()}
 
 
 def loaded_from(task_dir: Path) -> dict[str, str]:
-    """Module name -> "bytecode" or "source", as the runtime's Python imports the handler from ``task_dir``."""
+    """Module file (relative) -> "bytecode" or "source", as the runtime's Python imports the handler."""
     if not LAMBDA_RUNTIME.exists():
         pytest.fail(f"{LAMBDA_RUNTIME} is missing: run 'make setup'")
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(task_dir), "PYTHONDONTWRITEBYTECODE": "1",
@@ -43,14 +45,19 @@ def loaded_from(task_dir: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in done.stderr.splitlines():  # "# code object from '<...>.pyc'" or "# code object from <...>.py"
         if line.startswith("# code object from") and str(task_dir) in line:
-            path = Path(line.split("from", 1)[1].strip().strip("'"))
-            module = path.name.split(".")[0]
-            found[module] = "bytecode" if path.suffix == ".pyc" else "source"
+            loaded = Path(line.split("from", 1)[1].strip().strip("'"))
+            if loaded.suffix == ".pyc":  # .../pkg/__pycache__/mod.cpython-313.pyc
+                module, kind = loaded.parent.parent / f"{loaded.name.split('.')[0]}.py", "bytecode"
+            else:
+                module, kind = loaded, "source"
+            found[module.relative_to(task_dir).as_posix()] = kind
     return found
 
 
 @pytest.fixture(scope="module")
 def asset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if runtime_python() is None:
+        pytest.skip(f"no Python {RUNTIME_PYTHON} on this machine: the asset is built without bytecode")
     target = tmp_path_factory.mktemp("asset")
     assemble_asset(HANDLER_DIR, target, default_wheelhouse(REPO))
     return target
@@ -61,7 +68,7 @@ def test_every_module_of_the_asset_carries_checked_bytecode_for_the_runtime(asse
 
     assert len(modules) >= 20  # the handler's modules and crhelper's
     assert invalid_bytecode(asset) == []
-    assert {p.name.split(".")[1] for p in asset.rglob("*.pyc")} == {f"cpython-{RUNTIME_PYTHON.replace('.', '')}"}
+    assert {p.name.split(".")[1] for p in asset.rglob("*.pyc")} == {CACHE_TAG}
 
 
 def test_the_same_sources_give_the_same_bytes(asset: Path, tmp_path: Path) -> None:
@@ -79,8 +86,20 @@ def test_the_runtime_uses_the_bytecode_and_recompiles_an_edited_module(asset: Pa
     edited = loaded_from(task_dir)
 
     assert set(untouched.values()) == {"bytecode"}
-    assert {"index", "reasons", "resource_helper"} <= set(untouched)
-    assert edited == {**untouched, "reasons": "source"}
+    assert {"lambda_handler/index.py", "lambda_handler/reasons.py", "crhelper/utils.py"} <= set(untouched)
+    assert edited == {**untouched, "lambda_handler/reasons.py": "source"}
+
+
+def test_compiling_ignores_an_inherited_cache_prefix_and_optimisation(
+    asset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(asset / "lambda_handler", tree / "lambda_handler", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("PYTHONOPTIMIZE", "1")
+
+    assert compile_bytecode(tree)
+    assert contents(tree) == {k: v for k, v in contents(asset).items() if k.startswith("lambda_handler/")}
 
 
 def test_a_lambda_python_of_another_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +107,21 @@ def test_a_lambda_python_of_another_version_is_refused(monkeypatch: pytest.Monke
 
     with pytest.raises(RuntimeError, match=f"is not a working Python {RUNTIME_PYTHON}: point it at one"):
         runtime_python()
+
+
+def test_no_runtime_python_is_a_warning_or_under_the_strict_switch_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if sys.implementation.cache_tag == CACHE_TAG:
+        pytest.skip("this interpreter is itself a Python of the runtime's version")
+    (tmp_path / "module.py").write_text("VALUE = 1\n")
+    monkeypatch.delenv(LAMBDA_PYTHON_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-python-here"))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv-here"))
+
+    with pytest.warns(UserWarning, match=f"no Python {RUNTIME_PYTHON} found: the Lambda asset carries no bytecode"):
+        assert compile_bytecode(tmp_path) is False
+    monkeypatch.setenv(REQUIRE_BYTECODE_ENV, "1")
+    with pytest.raises(RuntimeError, match=f"set {LAMBDA_PYTHON_ENV} to a Python {RUNTIME_PYTHON}"):
+        compile_bytecode(tmp_path)
+    assert not list(tmp_path.rglob("*.pyc"))
