@@ -7,7 +7,7 @@ what the deploy does; each planned change lists the FinSpace operations it will 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
 from lambda_handler.properties import UserProperties, declared_groups_of, identity_of, is_reapply, parse_properties
 from lambda_handler.users import CREATING, DISABLED, changed_fields
 
-from .reader import EnvironmentSnapshot, UserRecord
+from .reader import EnvironmentSnapshot, GroupRecord, UserRecord
 
 __all__ = ["GROUP_TYPE", "USER_TYPE", "PlannedChange", "Request", "simulate"]
 
@@ -152,7 +152,7 @@ def _user_create(props: UserProperties, snapshot: EnvironmentSnapshot, change: P
 def _converge(props: UserProperties, actual: UserRecord, snapshot: EnvironmentSnapshot, change: PlannedChange,
               context: _Context, *, previously: tuple[str, ...], exact: bool) -> None:
     """UpdateUser with the changed fields, the status, the memberships: the handler's order."""
-    fields = changed_fields(_user_view(actual), props)
+    fields = changed_fields(actual.handler_view(), props)
     change.fields = sorted(fields)
     change.calls += ["UpdateUser"] if fields else []
     desired = "ENABLED" if props.enabled else DISABLED
@@ -181,11 +181,6 @@ def _plan_removal(request: Request, change: PlannedChange, context: _Context) ->
         context.disabled.add(request.physical_id)
 
 
-def _user_view(user: UserRecord) -> dict[str, Any]:
-    return {"type": user.type, "firstName": user.first_name, "lastName": user.last_name,
-            "apiAccess": user.api_access, "apiAccessPrincipalArn": user.api_access_principal_arn}
-
-
 # --- permission groups ------------------------------------------------------------------------------
 def _plan_group(request: Request, change: PlannedChange, context: _Context) -> None:
     if request.action in ("Delete", "Retain"):
@@ -202,7 +197,7 @@ def _plan_group(request: Request, change: PlannedChange, context: _Context) -> N
     actual = snapshot.group_by_id(request.physical_id)
     if actual is None:
         raise PropertyError(f"Permission group {request.physical_id} no longer exists")
-    _group_converge(props, actual.name, actual.description, actual.application_permissions, change)
+    _group_converge(props, actual, change)
 
 
 def _group_create(props: GroupProperties, snapshot: EnvironmentSnapshot, change: PlannedChange) -> None:
@@ -214,13 +209,11 @@ def _group_create(props: GroupProperties, snapshot: EnvironmentSnapshot, change:
         raise PropertyError("Name is already used by another permission group in this environment; "
                             "set adopt_existing to manage it")
     change.action = "adopt"
-    _group_converge(props, existing.name, existing.description, existing.application_permissions, change)
+    _group_converge(props, existing, change)
 
 
-def _group_converge(props: GroupProperties, name: str, description: str | None, permissions: tuple[str, ...],
-                    change: PlannedChange) -> None:
-    actual: Mapping[str, Any] = {"name": name, "description": description, "applicationPermissions": permissions}
-    fields = changed_group_fields(actual, props)
+def _group_converge(props: GroupProperties, actual: GroupRecord, change: PlannedChange) -> None:
+    fields = changed_group_fields(actual.handler_view(), props)
     change.fields = sorted(fields)
     change.calls = ["UpdatePermissionGroup"] if fields else []
 
