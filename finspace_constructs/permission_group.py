@@ -11,6 +11,7 @@ from ._handler import GROUP_FIELDS
 from ._handler import GROUP_RESOURCE_TYPE as RESOURCE_TYPE
 from .enums import ApplicationPermission
 from .provider import FinSpaceUserProvider
+from .resource_properties import group_properties
 from .user import provider_resource, validate_literals
 
 __all__ = ["FinSpacePermissionGroup"]
@@ -50,15 +51,9 @@ class FinSpacePermissionGroup(Construct):
         reapply: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        declared: dict[str, str | list[str] | None] = {
-            "EnvironmentId": environment_id,
-            "Name": name,
-            "Description": description,
-            "ApplicationPermissions": [ApplicationPermission(p).value for p in application_permissions],
-            "AdoptExisting": "true" if adopt_existing else None,  # absent by default: templates stay as they were
-            "Reapply": reapply,
-        }
-        properties = {k: v for k, v in declared.items() if v is not None}
+        properties = group_properties(environment_id=environment_id, name=name, description=description,
+                                      application_permissions=application_permissions,
+                                      adopt_existing=adopt_existing, reapply=reapply)
         validate_literals(self, properties, GROUP_FIELDS, _PROP_NAMES)
         self.environment_id = environment_id
         self.provider = provider or FinSpaceUserProvider.of(self)

@@ -13,6 +13,7 @@ from constructs import Construct
 from ._handler import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE, FieldSpec, value_problem
 from .enums import ApiAccess, UserType
 from .provider import FinSpaceUserProvider
+from .resource_properties import user_properties
 from .tokens import is_token
 
 if TYPE_CHECKING:
@@ -70,22 +71,12 @@ class FinSpaceUser(Construct):
         super().__init__(scope, construct_id)
         principal_arn = api_access_principal if isinstance(api_access_principal, str) or api_access_principal is None \
             else api_access_principal.role_arn
-        access = api_access or (ApiAccess.ENABLED if principal_arn else ApiAccess.DISABLED)
-        declared: dict[str, str | list[str] | None] = {
-            "EnvironmentId": environment_id,
-            "EmailAddress": email_address,
-            "Type": UserType(type).value,
-            "FirstName": first_name,
-            "LastName": last_name,
-            "ApiAccess": ApiAccess(access).value,
-            "ApiAccessPrincipalArn": principal_arn,
-            "Enabled": "true" if enabled else "false",
-            "AdoptExisting": "true" if adopt_existing else "false",
-            "PermissionGroupIds": [g if isinstance(g, str) else g.permission_group_id for g in permission_groups]
-            or None,
-            "Reapply": reapply,
-        }
-        properties = {k: v for k, v in declared.items() if v is not None}
+        properties = user_properties(
+            environment_id=environment_id, email_address=email_address, type=type, first_name=first_name,
+            last_name=last_name, api_access=api_access, api_access_principal_arn=principal_arn, enabled=enabled,
+            adopt_existing=adopt_existing, reapply=reapply,
+            permission_group_ids=[g if isinstance(g, str) else g.permission_group_id for g in permission_groups],
+        )
         validate_literals(self, properties, FIELDS, _PROP_NAMES)
         if (properties.get("ApiAccessPrincipalArn") is not None and properties["ApiAccess"] != API_ACCESS_ENABLED
                 and not is_token(str(properties["ApiAccessPrincipalArn"]))):

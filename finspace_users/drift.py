@@ -3,19 +3,40 @@
 Declared users that are missing, or whose status, fields or memberships were changed outside the
 stack; declared groups missing or changed; ENABLED users and groups that no file declares
 (unmanaged; a user removed from the file is disabled by the deploy, so a DISABLED one is not).
-Only what the handler would set is compared: an undeclared name or description is not drift.
+What differs is the handler's own answer (``changed_fields``, ``changed_group_fields``,
+``membership_changes`` as a re-apply runs it), asked with the properties the constructs make of the
+file and parsed as the handler parses them: only what a deploy would set is compared, so an
+undeclared name or description is not drift, and a declaration the handler refuses is an error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
+from finspace_constructs.resource_properties import group_properties, user_properties
 from finspace_constructs.users_file import ResolvedGroup, ResolvedUser
 
+from ._handler import (
+    PERSONAL_GROUP_FIELDS,
+    PERSONAL_USER_FIELDS,
+    GroupProperties,
+    PropertyError,
+    UserProperties,
+    changed_fields,
+    changed_group_fields,
+    membership_changes,
+    parse_group,
+    parse_properties,
+)
+from .errors import CommandError
 from .reader import EnvironmentSnapshot, UserRecord
 
 __all__ = ["Finding", "find_drift"]
+
+_Props = TypeVar("_Props", UserProperties, GroupProperties)
 
 
 @dataclass(frozen=True)
@@ -36,61 +57,121 @@ class Finding:
 
 def find_drift(snapshot: EnvironmentSnapshot, users: list[ResolvedUser], groups: list[ResolvedGroup],
                is_administrator: Callable[[UserRecord], bool], redact: bool = False) -> list[Finding]:
-    """Every difference in one environment, sorted."""
+    """Every difference in one environment, sorted. :class:`CommandError` when the handler would
+    refuse a declaration (the deploy would fail on it too)."""
     def name(user: UserRecord) -> str:
         return user.user_id if redact else user.email
 
     env = snapshot.environment_id
-    found = [f for g in groups for f in _group_drift(snapshot, g)]
-    declared_emails = {u.email.lower() for u in users}
-    for user in users:
-        actual = snapshot.user_by_email(user.email)
+    group_ids = _GroupIds(snapshot, [g.name for g in groups] + [n for u in users for n in u.permission_groups])
+    declared_groups = [_parsed(parse_group, _group_properties(g), "permission group", i, env)
+                       for i, g in enumerate(groups, 1)]
+    declared_users = [_parsed(parse_properties, _user_properties(u, group_ids), "user", i, env)
+                      for i, u in enumerate(users, 1)]
+    found = [f for props in declared_groups for f in _group_drift(snapshot, props)]
+    for props in declared_users:
+        actual = snapshot.user_by_email(props.email_address)
         if actual is None:
-            found.append(Finding(env, "missing", "(redacted)" if redact else user.email))
+            found.append(Finding(env, "missing", "(redacted)" if redact else props.email_address))
             continue
-        found += [Finding(env, kind, name(actual), *rest) for kind, *rest in _user_drift(snapshot, user, actual)]
+        changes = _user_drift(snapshot, props, actual, group_ids)
+        found += [Finding(env, kind, name(actual), *rest) for kind, *rest in changes]
+    declared_emails = {u.email.lower() for u in users}
     found += [Finding(env, "unmanaged-user", name(u)) for u in snapshot.users
               if u.enabled and u.email.lower() not in declared_emails and not is_administrator(u)]
-    declared_groups = {g.name for g in groups}
-    found += [Finding(env, "unmanaged-group", g.name) for g in snapshot.groups if g.name not in declared_groups]
+    declared_names = {g.name for g in groups}
+    found += [Finding(env, "unmanaged-group", g.name) for g in snapshot.groups if g.name not in declared_names]
     return sorted(found, key=lambda f: (f.environment_id, f.subject.lower(), f.kind, f.field))
 
 
-def _group_drift(snapshot: EnvironmentSnapshot, group: ResolvedGroup) -> Iterator[Finding]:
-    actual = snapshot.group_by_name(group.name)
+class _GroupIds:
+    """The declared groups' ids in FinSpace; a missing group gets a stand-in id that no membership
+    has (its memberships are then missing too), and names are found again for either."""
+
+    def __init__(self, snapshot: EnvironmentSnapshot, names: list[str]) -> None:
+        self.snapshot = snapshot
+        self.ids: dict[str, str] = {}
+        self.stand_ins: dict[str, str] = {}
+        for name in dict.fromkeys(names):
+            found = snapshot.group_by_name(name)
+            if found is not None:
+                self.ids[name] = found.group_id
+            else:
+                stand_in = f"(missing group {len(self.stand_ins)})"
+                self.ids[name], self.stand_ins[stand_in] = stand_in, name
+
+    def name_of(self, group_id: str) -> str:
+        found = self.snapshot.group_by_id(group_id)
+        return found.name if found else self.stand_ins[group_id]
+
+
+def _user_properties(user: ResolvedUser, group_ids: _GroupIds) -> dict[str, Any]:
+    """The properties the constructs give this user's resource, its groups' ids resolved as a deploy resolves them."""
+    return user_properties(
+        environment_id=user.environment_id, email_address=user.email, type=user.type, first_name=user.first_name,
+        last_name=user.last_name, api_access=user.api_access, api_access_principal_arn=user.api_access_principal_arn,
+        enabled=user.enabled, adopt_existing=user.adopt_existing, reapply=user.reapply,
+        permission_group_ids=[group_ids.ids[n] for n in user.permission_groups],
+    )
+
+
+def _group_properties(group: ResolvedGroup) -> dict[str, Any]:
+    return group_properties(environment_id=group.environment_id, name=group.name, description=group.description,
+                            application_permissions=group.application_permissions,
+                            adopt_existing=group.adopt_existing, reapply=group.reapply)
+
+
+def _parsed(parse: Callable[[Mapping[str, Any]], _Props], raw: dict[str, Any], what: str, position: int,
+            environment_id: str) -> _Props:
+    """The handler's parsing; its refusal names the declaration by position (never by a personal value)."""
+    try:
+        return parse(raw)
+    except PropertyError as error:
+        raise CommandError(f"environment {environment_id}: the handler would refuse {what} {position} of the users "
+                           f"file, so a deploy would fail on it: {error}", "users-file") from error
+
+
+def _group_drift(snapshot: EnvironmentSnapshot, props: GroupProperties) -> Iterator[Finding]:
+    actual = snapshot.group_by_name(props.name)
     env = snapshot.environment_id
     if actual is None:
-        yield Finding(env, "group-missing", group.name)
+        yield Finding(env, "group-missing", props.name)
         return
-    declared = sorted({str(p) for p in group.application_permissions})
-    if declared != sorted(set(actual.application_permissions)):
-        yield Finding(env, "group-changed", group.name, "application_permissions", ", ".join(declared),
-                      ", ".join(sorted(set(actual.application_permissions))))
-    if group.description is not None and group.description != actual.description:
-        yield Finding(env, "group-changed", group.name, "description", "(declared)", "(changed)")
+    have = actual.handler_view()
+    for key, value in changed_group_fields(have, props).items():
+        shown = _shown(key, value, have[key], PERSONAL_GROUP_FIELDS)
+        yield Finding(env, "group-changed", props.name, _file_name(key), *shown)
 
 
-def _user_drift(snapshot: EnvironmentSnapshot, user: ResolvedUser, actual: UserRecord
+def _user_drift(snapshot: EnvironmentSnapshot, props: UserProperties, actual: UserRecord, group_ids: _GroupIds
                 ) -> Iterator[tuple[str, str, str, str]]:
-    if user.enabled != actual.enabled:
-        yield "status", "status", "ENABLED" if user.enabled else "DISABLED", actual.status
-    access = str(user.api_access or ("ENABLED" if user.api_access_principal_arn else "DISABLED"))
-    declared = {"type": str(user.type), "api_access": access}
-    if user.first_name is not None:
-        declared["first_name"] = user.first_name
-    if user.last_name is not None:
-        declared["last_name"] = user.last_name
-    if access == "ENABLED" and user.api_access_principal_arn:
-        declared["api_access_principal_arn"] = user.api_access_principal_arn
-    have = {"type": actual.type, "api_access": actual.api_access, "first_name": actual.first_name,
-            "last_name": actual.last_name, "api_access_principal_arn": actual.api_access_principal_arn}
-    personal = ("first_name", "last_name")
-    for key, value in declared.items():
-        if have[key] != value:
-            shown = ("(declared)", "(changed)") if key in personal else (value, str(have[key] or ""))
-            yield "field", key, *shown
-    member_of = set(snapshot.group_names_of(actual.user_id))
-    for group in sorted(set(user.permission_groups) - member_of):
+    if props.enabled != actual.enabled:
+        yield "status", "status", "ENABLED" if props.enabled else "DISABLED", actual.status
+    have = actual.handler_view()
+    for key, value in changed_fields(have, props).items():
+        if have[key] != value:  # apiAccess goes along with a changed principal: unchanged, it is no difference
+            yield "field", _file_name(key), *_shown(key, value, have[key], PERSONAL_USER_FIELDS)
+    joins, leaves = membership_changes(props.permission_group_ids, (), snapshot.memberships(actual.user_id),
+                                       exact=True)  # a re-apply's: memberships made outside are drift too
+    for group in sorted(group_ids.name_of(g) for g in joins):
         yield "membership-removed", "permission_groups", group, ""
-    for group in sorted(member_of - set(user.permission_groups)):
+    for group in sorted(group_ids.name_of(g) for g in leaves):
         yield "membership-added", "permission_groups", "", group
+
+
+def _file_name(key: str) -> str:
+    """The users file's name of an API field: apiAccessPrincipalArn -> api_access_principal_arn."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key).lower()
+
+
+def _shown(key: str, declared: Any, actual: Any, personal: frozenset[str]) -> tuple[str, str]:
+    """Declared and actual values as shown; a personal one (a name, a description) never is."""
+    if _file_name(key) in personal:
+        return "(declared)", "(changed)"
+    return _text(declared), _text(actual)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(sorted({str(v) for v in value}))
+    return str(value or "")

@@ -141,6 +141,50 @@ def test_drift_reports_manual_changes_and_a_reapply_corrects_them(
     assert ignoring[0] == 0
 
 
+HANDLERS_VIEW = """\
+environment: finspace-local
+permission_groups:
+  - {name: analysts, description: Research, application_permissions: [AccessNotebooks, ViewAuditData]}
+  - {name: empty, application_permissions: [CreateDataset]}
+users:
+  - {email: Ada@Example.COM, type: SUPER_USER}
+  - email: bob@example.com
+    type: APP_USER
+    api_access_principal_arn: arn:aws:iam::123456789012:role/analytics
+    permission_groups: [analysts]
+"""
+
+
+def test_drift_is_the_handlers_answer_to_the_declaration_a_deploy_sends(
+    hand_made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, users_file, refused = hand_made, tmp_path / "users.yaml", tmp_path / "refused.yaml"
+    users_file.write_text(HANDLERS_VIEW)
+    refused.write_text(HANDLERS_VIEW.replace("    type: APP_USER\n", "    type: APP_USER\n    api_access: DISABLED\n"))
+    ids = {u["emailAddress"]: u["userId"] for u in everything(state)["users"]}
+    clean = run(capsys, "drift", "--local", "--state-dir", str(state), "--users-file", str(users_file))
+    admin(state, "UpdateUser", userId=ids["ada@example.com"], firstName="Augusta", type="APP_USER")
+    admin(state, "UpdateUser", userId=ids["bob@example.com"],
+          apiAccessPrincipalArn="arn:aws:iam::123456789012:role/elsewhere")
+
+    code, drifted = run(capsys, "drift", "--local", "--state-dir", str(state), "--users-file", str(users_file))
+    refusal = run(capsys, "drift", "--local", "--state-dir", str(state), "--users-file", str(refused))
+
+    assert clean == (0, {"drift": [], "driftFound": False, "mutatingCallsMade": 0})  # the email's case is no drift
+    assert code == 2
+    # the first name is not declared: not drift; the principal changed alone: apiAccess, which the
+    # handler sends along with it, is unchanged and no difference
+    assert [(f["subject"], f["kind"], f["field"], f["declared"], f["actual"]) for f in drifted["drift"]] == [
+        ("ada@example.com", "field", "type", "SUPER_USER", "APP_USER"),
+        ("bob@example.com", "field", "api_access_principal_arn", "arn:aws:iam::123456789012:role/analytics",
+         "arn:aws:iam::123456789012:role/elsewhere")]
+    # a principal with API access DISABLED: the handler refuses it, so drift does not compare it either
+    assert refusal[0] == 1
+    assert refusal[1]["error"]["kind"] == "users-file"
+    assert "ApiAccessPrincipalArn needs ApiAccess: ENABLED" in refusal[1]["error"]["message"]
+    assert "example.com" not in refusal[1]["error"]["message"]
+
+
 BEFORE = """\
 environment: finspace-local
 permission_groups:
