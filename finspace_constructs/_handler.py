@@ -21,6 +21,10 @@ __all__ = [
     "GROUP_FIELDS",
     "GROUP_RESOURCE_TYPE",
     "HANDLER_PACKAGE",
+    "PROVIDER_ROLE_VARIABLE",
+    "RECORDS_PATH",
+    "RECORDS_PATH_VARIABLE",
+    "REENABLE_VARIABLE",
     "USER_RESOURCE_TYPE",
     "FieldSpec",
     "value_problem",
@@ -37,6 +41,10 @@ if TYPE_CHECKING:
     from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
     from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
     from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
+    from lambda_handler.records import DEFAULT_RECORDS_PATH as RECORDS_PATH
+    from lambda_handler.records import RECORDS_PATH_VARIABLE
+    from lambda_handler.safeguards import REENABLE_VARIABLE
+    from lambda_handler.self_access import PROVIDER_ROLE_VARIABLE
 else:
     _properties = import_module(f"{HANDLER_PACKAGE}.properties")
     _groups = import_module(f"{HANDLER_PACKAGE}.permission_groups")
@@ -47,3 +55,8 @@ else:
     USER_RESOURCE_TYPE = _properties.RESOURCE_TYPE
     GROUP_FIELDS = _groups.GROUP_FIELDS
     GROUP_RESOURCE_TYPE = _groups.RESOURCE_TYPE
+    _records = import_module(f"{HANDLER_PACKAGE}.records")
+    RECORDS_PATH = _records.DEFAULT_RECORDS_PATH
+    RECORDS_PATH_VARIABLE = _records.RECORDS_PATH_VARIABLE
+    REENABLE_VARIABLE = import_module(f"{HANDLER_PACKAGE}.safeguards").REENABLE_VARIABLE
+    PROVIDER_ROLE_VARIABLE = import_module(f"{HANDLER_PACKAGE}.self_access").PROVIDER_ROLE_VARIABLE

@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ._handler import PROVIDER_ROLE_VARIABLE, RECORDS_PATH, RECORDS_PATH_VARIABLE, REENABLE_VARIABLE
 from .bundling import HANDLER, handler_code
 from .tokens import is_token
 
@@ -36,6 +37,10 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Logs are audit evidence of who was created or disabled: they outlive the stack unless asked otherwise.
 LOG_REMOVAL_POLICY = RemovalPolicy.RETAIN
 CREDENTIALS_ACTION = "finspace-api:GetProgrammaticAccessCredentials"
+# Read-only: a Delete learns whether its stack is rolling back or renamed a resource (README: Security).
+STACK_READ_ACTIONS = ["cloudformation:DescribeStacks", "cloudformation:ListStackResources"]
+# The prior state of adopted users and groups, which a rollback restores (README: Security).
+RECORDS_ACTIONS = ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"]
 
 # Every provider, by the top-level stack it belongs to (nested stacks included): how `of` finds the
 # stack's provider whatever its id or depth, and notices a second one.
@@ -50,10 +55,16 @@ class FinSpaceUserProvider(Construct):
     with the id ``FinSpaceUserProvider``; every :class:`~finspace_constructs.FinSpaceUser` and
     :class:`~finspace_constructs.FinSpacePermissionGroup` not given a ``provider`` shares it.
 
-    :param role: an existing role for the function.
+    :param role: an existing role for the function; it is given the same statements as the new role
+        would have (an imported, immutable role must already have them).
         :default: - a new role that may only call ``finspace-api:GetProgrammaticAccessCredentials``
-        on this account's and region's credentials ARN and write the function's own log group
-        (plus the network interface permissions Lambda needs when ``vpc`` is given).
+        on this account's and region's credentials ARN, read CloudFormation stacks (``DescribeStacks``,
+        ``ListStackResources``), keep adoption records under the SSM path ``/finspace-user-provider/adopted``
+        and write the function's own log group (plus the network interface permissions Lambda needs when
+        ``vpc`` is given).
+    :param reenable_requires_adopt: whether re-enabling a DISABLED user (one disabled outside the stacks,
+        or by a removal) takes ``AdoptExisting: true`` on its declaration.
+        :default: False
     :param reserved_concurrency: the most containers calling FinSpace at once; ``None`` reserves
         nothing (for accounts without unreserved concurrency to spare).
         :default: 10
@@ -94,7 +105,8 @@ class FinSpaceUserProvider(Construct):
                  security_groups: Sequence[ec2.ISecurityGroup] | None = None, function_name: str | None = None,
                  log_retention: logs.RetentionDays = LOG_RETENTION,
                  log_removal_policy: RemovalPolicy = LOG_REMOVAL_POLICY, log_encryption_key: kms.IKey | None = None,
-                 outputs: bool = True, export_service_token: bool = True, export_name: str | None = None) -> None:
+                 outputs: bool = True, export_service_token: bool = True, export_name: str | None = None,
+                 reenable_requires_adopt: bool = False) -> None:
         super().__init__(scope, construct_id)
         _check_timeouts(self, timeout, service_timeout, reserved_concurrency)
         _check_network(self, vpc, vpc_subnets, security_groups)
@@ -107,6 +119,9 @@ class FinSpaceUserProvider(Construct):
         if isinstance(log_encryption_key, kms.Key):
             log_encryption_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
         self.role = role or self._new_role(stack)
+        _acknowledge_wildcards(self.role)
+        for statement in _safeguard_statements(stack) if role is not None else ():
+            role.add_to_principal_policy(statement)
         self.function = lambda_.Function(
             self, "Function",
             runtime=lambda_.Runtime.PYTHON_3_13,
@@ -127,6 +142,8 @@ class FinSpaceUserProvider(Construct):
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups) if security_groups is not None else None,
             description="Serves Custom::FinSpaceUser (FinSpace Data API users as code)",
+            environment={PROVIDER_ROLE_VARIABLE: self.role.role_arn, RECORDS_PATH_VARIABLE: RECORDS_PATH,
+                         REENABLE_VARIABLE: "true" if reenable_requires_adopt else "false"},
         )
         _acknowledge_runtime(self.function)
         if outputs:
@@ -200,8 +217,17 @@ class FinSpaceUserProvider(Construct):
                 iam.PolicyStatement(actions=[CREDENTIALS_ACTION], resources=[credentials_arn]),
                 iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                     resources=[self.log_group.log_group_arn]),
+                *_safeguard_statements(stack),
             ])},
         )
+
+
+def _safeguard_statements(stack: Stack) -> list[iam.PolicyStatement]:
+    """Reading the stacks it serves, and its adoption records (docs/DESIGN.md, "Do no harm")."""
+    stacks = stack.format_arn(service="cloudformation", resource="stack", resource_name="*/*")
+    records = stack.format_arn(service="ssm", resource="parameter", resource_name=f"{RECORDS_PATH.strip('/')}/*")
+    return [iam.PolicyStatement(actions=STACK_READ_ACTIONS, resources=[stacks]),
+            iam.PolicyStatement(actions=RECORDS_ACTIONS, resources=[records])]
 
 
 def _top_level_stack(stack: Stack) -> Stack:
@@ -230,6 +256,20 @@ def _acknowledge_runtime(function: lambda_.Function) -> None:
         id="AwsSolutions::AwsSolutions-L1",
         reason="Python 3.13 is the runtime the handler is built and tested for; move with a tested release",
     ))
+
+
+def _acknowledge_wildcards(role: iam.IRole) -> None:
+    """cdk-nag's AwsSolutions-IAM5: the two wildcards are as narrow as the handler's needs allow."""
+    if not hasattr(aws_cdk, "Acknowledgment"):
+        return
+    prefix = "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>"
+    for resource, reason in (
+        (":cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*/*",
+         "read-only DescribeStacks/ListStackResources of the stacks that send it requests, unknown at synthesis"),
+        (f":ssm:<AWS::Region>:<AWS::AccountId>:parameter{RECORDS_PATH}/*",
+         "the provider's own adoption records, one parameter per adopted object, named at run time"),
+    ):
+        aws_cdk.Validations.of(role).acknowledge(aws_cdk.Acknowledgment(id=f"{prefix}{resource}]", reason=reason))
 
 
 def _check_timeouts(provider: Construct, timeout: Duration, service_timeout: Duration,

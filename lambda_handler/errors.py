@@ -22,6 +22,7 @@ __all__ = [
     "AdoptionRequiredError",
     "ApiCallError",
     "DeadlineError",
+    "LockoutError",
     "MissingResourceError",
     "PropertyError",
     "ProviderError",
@@ -42,6 +43,10 @@ class PropertyError(ProviderError):
 
 class AdoptionRequiredError(ProviderError):
     """An ENABLED user already has the declared email, and AdoptExisting is not true."""
+
+
+class LockoutError(ProviderError):
+    """The request would cut the provider off from FinSpace (its own user, API access or right)."""
 
 
 class MissingResourceError(ProviderError):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-__all__ = ["PLACEHOLDER_PREFIX", "RequestIdentity", "is_placeholder"]
+__all__ = ["PLACEHOLDER_PREFIX", "UNCERTAIN_PREFIX", "RequestIdentity", "is_placeholder", "uncertain_since"]
 
 # Longer than any FinSpace userId (1-26 characters), so it can never name a real user.
 PLACEHOLDER_PREFIX = "finspace-user-not-created-"
 MAX_USER_ID_CHARS = 26
+# A failed Create whose CreateUser may have taken effect unseen: the rollback Delete looks for the user
+# made since this time (epoch ms) and disables it (docs/DESIGN.md, "Do no harm").
+UNCERTAIN_PREFIX = "finspace-user-uncertain-"
 
 
 class RequestIdentity:
@@ -34,6 +37,19 @@ class RequestIdentity:
     def placeholder_id(self) -> str:
         digest = hashlib.sha256(f"{self.stack_id}|{self.logical_id}|{self.request_id}".encode()).hexdigest()
         return f"{PLACEHOLDER_PREFIX}{digest[:20]}"
+
+    def uncertain_id(self, started_ms: float) -> str:
+        """The placeholder of a Create whose CreateUser may have made a user nobody saw."""
+        digest = hashlib.sha256(f"{self.stack_id}|{self.logical_id}|{self.request_id}".encode()).hexdigest()
+        return f"{UNCERTAIN_PREFIX}{int(started_ms)}-{digest[:12]}"
+
+
+def uncertain_since(physical_id: str) -> int | None:
+    """When the uncertain CreateUser behind this placeholder started (epoch ms), or ``None``."""
+    if not physical_id.startswith(UNCERTAIN_PREFIX):
+        return None
+    stamp = physical_id[len(UNCERTAIN_PREFIX):].split("-", 1)[0]
+    return int(stamp) if stamp.isdigit() else None
 
 
 def is_placeholder(physical_id: str) -> bool:

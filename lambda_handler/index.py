@@ -20,15 +20,22 @@ if __package__ in (None, ""):  # loaded as top-level "index" from inside lambda_
 
 from crhelper import CfnResource
 
+from lambda_handler.aws_clients import LazyClient
 from lambda_handler.client import shared_session
 from lambda_handler.credentials import ProgrammaticCredentials
 from lambda_handler.deadline import Deadline
 from lambda_handler.directory import UserDirectory
 from lambda_handler.errors import ProviderError
+from lambda_handler.ids import RequestIdentity
 from lambda_handler.permission_groups import GROUP_FIELDS
 from lambda_handler.properties import personal_values_of
 from lambda_handler.reasons import render_reason
+from lambda_handler.records import AdoptionRecords
+from lambda_handler.retries import Persistence
+from lambda_handler.safeguards import Safeguards
+from lambda_handler.self_access import ProviderRole
 from lambda_handler.service import fallback_id, serve
+from lambda_handler.stack_view import StackView
 
 __all__ = ["handler", "helper"]
 
@@ -47,6 +54,9 @@ helper = CfnResource(
 )
 _credentials = ProgrammaticCredentials(_session, region_name=os.environ.get("AWS_REGION"))
 _directory = UserDirectory()  # email -> userId, kept while the container is warm
+_cloudformation = LazyClient(_session, "cloudformation", os.environ.get("AWS_REGION"))
+_ssm = LazyClient(_session, "ssm", os.environ.get("AWS_REGION"))
+_role = ProviderRole()
 
 
 class RequestFailedError(Exception):
@@ -60,8 +70,8 @@ def answer(event: dict[str, Any], context: Any) -> str:
     """Serve one request; the returned id is the PhysicalResourceId."""
     helper.PhysicalResourceId = fallback_id(event)  # before any API call: crhelper reset it to ""
     try:
-        outcome = serve(event, Deadline.from_context(context), _credentials.client_for, on_owned=_own,
-                        directory=_directory)
+        outcome = serve(event, Deadline.from_context(context), _credentials.client_for, _safeguards,
+                        on_owned=_own, directory=_directory)
     except Exception as error:  # every failure becomes one clear, personal-data-free Reason
         reason = render_reason(error, event["RequestId"], _personal_values(event))
         if not isinstance(error, ProviderError):  # a bug: name it for the operator, without the message
@@ -71,6 +81,11 @@ def answer(event: dict[str, Any], context: Any) -> str:
         return str(helper.PhysicalResourceId)
     helper.Data.update(outcome.data)
     return outcome.physical_id
+
+
+def _safeguards(request: RequestIdentity, persistence: Persistence) -> Safeguards:
+    return Safeguards(StackView(_cloudformation, request.stack_id, persistence), AdoptionRecords(_ssm, persistence),
+                      request, _role)
 
 
 def _own(resource_id: str) -> None:

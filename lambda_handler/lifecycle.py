@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 
-from .errors import AdoptionRequiredError, ApiCallError, ProviderError
+from .errors import AdoptionRequiredError, ApiCallError, MissingResourceError, ProviderError
 from .ids import is_placeholder
 from .memberships import sync_memberships
 from .properties import UserProperties
+from .restore import restore_user, user_prior
+from .safeguards import Safeguards
+from .stack_view import ROLLBACK
 from .users import CREATING, DISABLED, ENABLED, Users, changed_fields
 
-__all__ = ["Outcome", "create", "delete", "update"]
+__all__ = ["Outcome", "create", "delete", "delete_unseen", "update"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +40,15 @@ class Outcome:
         return {"UserId": self.user_id, "Status": self.status}
 
 
-def create(users: Users, props: UserProperties) -> Outcome:
+def create(users: Users, props: UserProperties, safety: Safeguards) -> Outcome:
     """CreateUser (idempotent per request); reclaim a DISABLED user or adopt an ENABLED one;
     then make it a member of its declared permission groups."""
-    outcome, made_now = _create_user(users, props)
-    sync_memberships(users, outcome.user_id, props.permission_group_ids, previously=(),
-                     current={} if made_now else None)
+    outcome, current = _create_user(users, props, safety)
+    sync_memberships(users, outcome.user_id, props.permission_group_ids, previously=(), current=current)
     return outcome
 
 
-def _create_user(users: Users, props: UserProperties) -> tuple[Outcome, bool]:
+def _create_user(users: Users, props: UserProperties, safety: Safeguards) -> tuple[Outcome, dict[str, str]]:
     """The user and whether this request made it. A new enabled user costs one call: FinSpace ends
     CREATING by itself, and a late retry of this request replays the same CreateUser (client token)
     without touching a user that a rollback has disabled since."""
@@ -55,50 +57,58 @@ def _create_user(users: Users, props: UserProperties) -> tuple[Outcome, bool]:
     except ApiCallError as error:
         if error.code != "ConflictException":
             raise
-        return _take_over(users, props, error), False
+        return _take_over(users, props, error, safety)
     if props.enabled:
-        return Outcome(user_id, ENABLED), True
+        return Outcome(user_id, ENABLED), {}
     users.set_enabled(user_id, False, step="set-disabled")
-    return Outcome(user_id, DISABLED), True
+    return Outcome(user_id, DISABLED), {}
 
 
-def _take_over(users: Users, props: UserProperties, conflict: ApiCallError) -> Outcome:
+def _take_over(users: Users, props: UserProperties, conflict: ApiCallError,
+               safety: Safeguards) -> tuple[Outcome, dict[str, str]]:
+    """Adopt (ENABLED, with AdoptExisting) or reclaim (DISABLED) the user that has the email. Its prior
+    state is recorded before anything changes, so that a rollback restores it instead of disabling it."""
     existing = users.find_by_email(props.email_address)
     if existing is None:
         raise conflict
     user_id, status = str(existing["userId"]), str(existing["status"])
-    if status != DISABLED and not props.adopt_existing:
+    if not props.adopt_existing and (status != DISABLED or safety.strict_reenable):
         raise AdoptionRequiredError(
             f"EmailAddress belongs to FinSpace user {user_id}, which is {status}; set AdoptExisting: true to "
             "manage it from this stack, or declare another email"
         )
+    changes = changed_fields(existing, props)
+    safety.role.check_user_change(existing, changes, enabled=props.enabled)
+    memberships = users.memberships(user_id)
+    safety.keep_prior(user_id, user_prior(existing, changes, memberships))
     logger.info("%s existing user %s (%s)", "Reclaiming" if status == DISABLED else "Adopting", user_id, status)
-    if status == DISABLED:
-        users.on_owned(user_id)  # a rollback disabling it again restores what was there
-    users.update(user_id, changed_fields(existing, props), step="take-over")
-    return _apply_enabled(users, user_id, users.wait_while_creating(user_id, status), props)
+    users.on_owned(user_id)  # from now on a rollback reaches it, and restores what was there
+    users.update(user_id, changes, step="take-over")
+    return _apply_enabled(users, user_id, users.wait_while_creating(user_id, status), props), memberships
 
 
-def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str],
+def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str], safety: Safeguards,
            old_groups: tuple[str, ...] = (), *, reapply: bool = False) -> Outcome:
     """Change only what differs; a new identity (email or environment) is a replacement.
     ``old_groups``: the permission groups the previous declaration had. ``reapply``: the
     declaration is re-applied, so memberships made outside the stack are removed too."""
     if is_placeholder(physical_id) or old_identity != new.identity:
         logger.info("Replacement: the user's identity changed; creating or reclaiming the new user")
-        return _replace(users, new)
+        return _replace(users, new, safety)
     actual = users.get(physical_id)
     changes = changed_fields(actual, new)
+    safety.role.check_user_change(actual, changes, enabled=new.enabled)
     users.update(physical_id, changes, step="update")
     status = users.wait_while_creating(physical_id, str(actual["status"]))
     outcome = _apply_enabled(users, physical_id, status, new)
     if not changes and outcome.status == status:
         logger.info("User %s fields and status already match the declaration", physical_id)
-    sync_memberships(users, physical_id, new.permission_group_ids, previously=old_groups, exact=reapply)
+    sync_memberships(users, physical_id, new.permission_group_ids, previously=old_groups, exact=reapply,
+                     before_leaving=lambda groups: safety.role.check_leaving(users, actual, groups))
     return outcome
 
 
-def _replace(users: Users, new: UserProperties) -> Outcome:
+def _replace(users: Users, new: UserProperties, safety: Safeguards) -> Outcome:
     """Create the new user; if that fails half-way, disable what it made. CloudFormation
     ignores the id of a failed Update, so no rollback Delete would ever reach that user."""
     owned: list[str] = []
@@ -110,7 +120,7 @@ def _replace(users: Users, new: UserProperties) -> Outcome:
 
     users.on_owned = own
     try:
-        return create(users, new)
+        return create(users, new, safety)
     except ProviderError:
         for user_id in owned:
             users.set_enabled(user_id, False, step="undo-replacement", missing_ok=True)
@@ -119,10 +129,28 @@ def _replace(users: Users, new: UserProperties) -> Outcome:
         users.on_owned = report
 
 
-def delete(users: Users, physical_id: str) -> None:
-    """DisableUser; a missing or already disabled user is success. (A placeholder id never
-    reaches here: the caller answers it without any API call.)"""
-    users.set_enabled(physical_id, False, step="delete", missing_ok=True)
+def delete(users: Users, physical_id: str, safety: Safeguards) -> None:
+    """DisableUser, unless that would harm what existed before this stack (docs/DESIGN.md, "Do no harm"):
+    a rollback of the Create that adopted the user restores it; a user another resource of the stack
+    took over in this update (a renamed logical id) is left to it; the provider's own user stays
+    enabled. A missing or already disabled user is success."""
+    if safety.phase() == ROLLBACK:
+        prior = safety.prior_state(physical_id)
+        if prior is not None:
+            restore_user(users, physical_id, prior)
+            safety.forget(physical_id)
+            return
+    elif safety.taken_over_by_rename(physical_id):
+        safety.forget(physical_id)
+        return
+    try:
+        user = users.get(physical_id)
+    except MissingResourceError:
+        logger.info("User %s does not exist; nothing to disable", physical_id)
+        return
+    if safety.role.may_disable(user) and user["status"] != DISABLED:
+        users.set_enabled(physical_id, False, step="delete", missing_ok=True)
+    safety.forget(physical_id)
 
 
 def _apply_enabled(users: Users, user_id: str, status: str, props: UserProperties) -> Outcome:
@@ -131,3 +159,13 @@ def _apply_enabled(users: Users, user_id: str, status: str, props: UserPropertie
         return Outcome(user_id, status)
     users.set_enabled(user_id, props.enabled, step=f"set-{desired.lower()}")
     return Outcome(user_id, desired)
+
+
+def delete_unseen(users: Users, email: str, since_ms: int, safety: Safeguards) -> None:
+    """The rollback Delete of a Create whose CreateUser may have taken effect unseen: the user with the
+    declared email that appeared since that Create started is the one it made; disable it."""
+    made = users.made_since(email, since_ms) if email else None
+    if made is None:
+        logger.info("No user appeared for the uncertain Create; nothing to disable")
+        return
+    delete(users, str(made["userId"]), safety)

@@ -4,7 +4,7 @@ then wait, bounded, for FinSpace's asynchronous membership status to settle."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .errors import ApiCallError, DeadlineError, PropertyError
 from .users import Users
@@ -18,16 +18,20 @@ ADDED, ADDING, REMOVING = "ADDITION_SUCCESS", "ADDITION_IN_PROGRESS", "REMOVAL_I
 
 
 def sync_memberships(users: Users, user_id: str, declared: tuple[str, ...], previously: tuple[str, ...],
-                     current: dict[str, str] | None = None, *, exact: bool = False) -> None:
+                     current: dict[str, str] | None = None, *, exact: bool = False,
+                     before_leaving: Callable[[list[str]], None] = lambda _groups: None) -> None:
     """Make ``user_id`` a member of every declared group (re-adding one removed outside); remove it
     from groups that the previous declaration had and this one drops. Memberships made outside the
     stack are left alone, unless ``exact`` (a re-apply): then every undeclared one is removed.
-    ``current``: the memberships when already known (a user made by this request has none)."""
+    ``current``: the memberships when already known (a user made by this request has none);
+    ``before_leaving`` may refuse the groups about to be left (the provider's own user)."""
     if not declared and not previously and not exact:
         return  # nothing declared now or before: not even a look-up
     if current is None:
         current = users.memberships(user_id)
     added, dropped = membership_changes(declared, previously, current, exact=exact)
+    if dropped:
+        before_leaving(dropped)
     vanished = {g for g in added if not _associate(users, user_id, g, newly_declared=g not in previously)}
     for group_id in dropped:
         _disassociate(users, user_id, group_id)

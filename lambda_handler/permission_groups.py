@@ -3,7 +3,9 @@
 Same guarantees as users: deterministic client tokens, the group id handed over as soon as it
 exists, only changed fields sent, a missing group on Delete is success; an existing group of the
 same name is adopted only with ``AdoptExisting: true``. A group that still has
-ENABLED members is not deleted: the Delete fails and says so, so nobody silently loses access.
+ENABLED members is not deleted: the Delete keeps it and says so in the log, so nobody silently
+loses access and a stack can always be deleted. A rollback never deletes a group its Create adopted:
+it restores it (docs/DESIGN.md, "Do no harm").
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any, NamedTuple
 from .api import ApiSession
 from .errors import ApiCallError, MissingResourceError, PropertyError
 from .properties import BOOLEAN_VALUES, REAPPLY_FIELD, FieldSpec, collect, join_problems, redacted_repr
+from .restore import group_prior, restore_group
+from .safeguards import Safeguards
+from .stack_view import ROLLBACK
 
 __all__ = ["GROUP_FIELDS", "GroupOutcome", "GroupProperties", "changed_group_fields", "create", "delete",
            "parse_group", "update"]
@@ -75,7 +80,7 @@ def parse_group(raw: Mapping[str, Any]) -> GroupProperties:
                            BOOLEAN_VALUES[values["AdoptExisting"]])
 
 
-def create(api: ApiSession, props: GroupProperties) -> GroupOutcome:
+def create(api: ApiSession, props: GroupProperties, safety: Safeguards) -> GroupOutcome:
     fields = {"name": props.name, "applicationPermissions": list(props.application_permissions),
               **({"description": props.description} if props.description else {})}
     try:
@@ -84,14 +89,14 @@ def create(api: ApiSession, props: GroupProperties) -> GroupOutcome:
     except ApiCallError as error:
         if error.code != "ConflictException":
             raise
-        return _adopt(api, props, error)
+        return _adopt(api, props, error, safety)
     group_id = str(response["permissionGroupId"])
     api.on_owned(group_id)
     logger.info("CreatePermissionGroup answered permissionGroupId %s", group_id)
     return GroupOutcome(group_id)
 
 
-def _adopt(api: ApiSession, props: GroupProperties, conflict: ApiCallError) -> GroupOutcome:
+def _adopt(api: ApiSession, props: GroupProperties, conflict: ApiCallError, safety: Safeguards) -> GroupOutcome:
     """The name is taken: with AdoptExisting, that group becomes this resource (only what differs
     is changed); without it, the request fails and says how to adopt it."""
     if not props.adopt_existing:
@@ -102,17 +107,19 @@ def _adopt(api: ApiSession, props: GroupProperties, conflict: ApiCallError) -> G
     if existing is None:
         raise conflict
     group_id = str(existing["permissionGroupId"])
+    safety.keep_prior(group_id, group_prior(existing))
     api.on_owned(group_id)
     logger.info("Adopting existing permission group %s", group_id)
-    _apply_changes(api, props, existing, group_id)
+    _apply_changes(api, props, existing, group_id, safety)
     return GroupOutcome(group_id)
 
 
-def update(api: ApiSession, props: GroupProperties, physical_id: str, old_environment: str) -> GroupOutcome:
+def update(api: ApiSession, props: GroupProperties, physical_id: str, old_environment: str,
+           safety: Safeguards) -> GroupOutcome:
     """Rename, redescribe or change permissions in place; another environment is a replacement."""
     if old_environment != props.environment_id:
-        return create(api, props)
-    _apply_changes(api, props, _get(api, physical_id), physical_id)
+        return create(api, props, safety)
+    _apply_changes(api, props, _get(api, physical_id), physical_id, safety)
     return GroupOutcome(physical_id)
 
 
@@ -128,15 +135,37 @@ def changed_group_fields(actual: Mapping[str, Any], props: GroupProperties) -> d
     return changes
 
 
-def _apply_changes(api: ApiSession, props: GroupProperties, actual: Mapping[str, Any], group_id: str) -> None:
+def _apply_changes(api: ApiSession, props: GroupProperties, actual: Mapping[str, Any], group_id: str,
+                   safety: Safeguards) -> None:
     changes = changed_group_fields(actual, props)
+    if "applicationPermissions" in changes:
+        safety.role.check_group_permissions(api, group_id, changes["applicationPermissions"])
     if changes:
         api.call("UpdatePermissionGroup", api.client.update_permission_group, permissionGroupId=group_id,
                  clientToken=api.token("update-group"), **changes)
         logger.info("UpdatePermissionGroup %s changed %s", group_id, ", ".join(sorted(changes)))
 
 
-def delete(api: ApiSession, physical_id: str) -> None:
+def delete(api: ApiSession, physical_id: str, safety: Safeguards) -> None:
+    """DeletePermissionGroup, unless that would harm what existed before: see the module docstring."""
+    if safety.phase() == ROLLBACK:
+        prior = safety.prior_state(physical_id)
+        if prior is not None:
+            try:
+                restore_group(api, physical_id, _get(api, physical_id), prior)
+            except MissingResourceError:
+                logger.info("Permission group %s does not exist; nothing to restore", physical_id)
+            safety.forget(physical_id)
+            return
+    elif safety.taken_over_by_rename(physical_id):
+        safety.forget(physical_id)
+        return
+    _delete_unless_in_use(api, physical_id)
+    safety.forget(physical_id)
+
+
+def _delete_unless_in_use(api: ApiSession, physical_id: str) -> None:
+    """Delete the group unless it has ENABLED members; then keep it (and say so in the log)."""
     try:
         members = list(api.items("ListUsersByPermissionGroup", api.client.list_users_by_permission_group, "users",
                                  permissionGroupId=physical_id))
@@ -147,8 +176,10 @@ def delete(api: ApiSession, physical_id: str) -> None:
         raise
     enabled = [m for m in members if m.get("status") == "ENABLED"]
     if enabled:
-        raise PropertyError(f"Permission group {physical_id} still has {len(enabled)} enabled member(s); remove it "
-                            "from their PermissionGroupIds first, or keep the group")
+        logger.warning("Permission group %s kept: it still has %d enabled member(s) that no Delete of this stack "
+                       "disabled (retained or managed elsewhere); delete it in FinSpace once they left",
+                       physical_id, len(enabled))
+        return
     try:
         api.call("DeletePermissionGroup", api.client.delete_permission_group, permissionGroupId=physical_id,
                  clientToken=api.token("delete-group"))

@@ -9,7 +9,7 @@ from typing import Any
 
 from .api import ApiSession
 from .directory import EmailIndex
-from .errors import ApiCallError, DeadlineError, MissingResourceError
+from .errors import ApiCallError, DeadlineError, MissingResourceError, ProviderError
 from .properties import API_ACCESS_DISABLED, API_ACCESS_ENABLED, UserProperties
 
 __all__ = ["CREATING", "DISABLED", "ENABLED", "Users", "changed_fields", "desired_fields"]
@@ -85,7 +85,12 @@ class Users(ApiSession):
         except ApiCallError as error:
             user_id = self._made_by_lost_reply(error, props.email_address, started_ms) or ""
             if not user_id:
+                if error.uncertain:
+                    self._own_unseen(props.email_address, started_ms)
                 raise
+        except DeadlineError:  # time ran out between attempts: one of them may have taken effect
+            self._own_unseen(props.email_address, started_ms)
+            raise
         logger.info("CreateUser answered userId %s", user_id)
         self.on_owned(user_id)
         self.emails.remember(props.email_address, user_id)
@@ -97,12 +102,32 @@ class Users(ApiSession):
         FinSpace replays a repeated client token instead; this covers a service that does not."""
         if error.code != "ConflictException" or not error.uncertain:
             return None
-        found = self.find_by_email(email)
-        if found is None or int(found.get("createTime", 0)) < started_ms - CLOCK_SKEW_MS:
+        found = self.made_since(email, started_ms)
+        if found is None:
             return None
         logger.info("User %s was made by an earlier attempt of this CreateUser (its reply was lost)",
                     found["userId"])
         return str(found["userId"])
+
+    def made_since(self, email: str, started_ms: float) -> dict[str, Any] | None:
+        """The user with this email if it appeared after ``started_ms`` (this request made it)."""
+        found = self.find_by_email(email)
+        if found is None or int(found.get("createTime", 0)) < started_ms - CLOCK_SKEW_MS:
+            return None
+        return found
+
+    def _own_unseen(self, email: str, started_ms: float) -> None:
+        """A CreateUser whose outcome is unknown failed for good: answer with the user it may have made,
+        so the rollback Delete disables it; if it cannot be looked up now, with a placeholder that
+        tells the rollback Delete to look (docs/DESIGN.md, "Do no harm")."""
+        try:
+            found = self.made_since(email, started_ms)
+        except ProviderError:
+            found = None
+            self.on_owned(self.request.uncertain_id(started_ms))
+        if found is not None:
+            logger.info("User %s was made by this request's CreateUser, whose reply was lost", found["userId"])
+            self.on_owned(str(found["userId"]))
 
     def update(self, user_id: str, changes: dict[str, str], step: str) -> None:
         if not changes:

@@ -76,7 +76,7 @@ def test_many_users_share_one_provider() -> None:
     assert isinstance(stack.node.try_find_child("FinSpaceUserProvider"), FinSpaceUserProvider)
 
 
-def test_provider_role_may_only_get_credentials_and_write_its_logs() -> None:
+def test_provider_role_may_only_get_credentials_read_stacks_keep_records_and_write_its_logs() -> None:
     stack = new_stack()
     add_user(stack)
 
@@ -92,8 +92,19 @@ def test_provider_role_may_only_get_credentials_and_write_its_logs() -> None:
                                         ":finspace-api:eu-west-1:123456789012:/credentials/programmatic"]]}},
         {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow",
          "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}},
+        {"Action": ["cloudformation:DescribeStacks", "cloudformation:ListStackResources"], "Effect": "Allow",
+         "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+                                        ":cloudformation:eu-west-1:123456789012:stack/*/*"]]}},
+        {"Action": ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"], "Effect": "Allow",
+         "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+                                        ":ssm:eu-west-1:123456789012:parameter/finspace-user-provider/adopted/*"]]}},
     ]
     template.resource_count_is("AWS::IAM::Policy", 0)
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["FINSPACE_PROVIDER_ROLE_ARN"] == {"Fn::GetAtt": [next(iter(
+        template.find_resources("AWS::IAM::Role"))), "Arn"]}
+    assert variables["FINSPACE_REENABLE_REQUIRES_ADOPT"] == "false"
 
 
 def test_provider_runs_python_3_13_with_a_log_retention_and_exports_its_token() -> None:
