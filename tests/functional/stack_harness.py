@@ -11,7 +11,7 @@ from finspace_local.cdk_app import PROVIDER_STACK_NAME
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult
 from finspace_local.state import BackendSettings
 from finspace_local.webapp import ADMINISTRATOR_EMAILS
-from tests.conftest import CALLER_KEYS, ENVIRONMENT_ID, REGION, bootstrap
+from tests.conftest import CALLER_KEYS, CALLER_ROLE_ARN, ENVIRONMENT_ID, REGION, bootstrap
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = f"arn:aws:lambda:{REGION}:123456789012:function:finspace-user-provider"
@@ -50,7 +50,9 @@ class StackHarness:
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": str(CALLER_KEYS[0]),  # the Lambda role's (fake) IAM credentials
             "AWS_SECRET_ACCESS_KEY": str(CALLER_KEYS[1]),
+            "FINSPACE_PROVIDER_ROLE_ARN": CALLER_ROLE_ARN,  # as the provider construct sets it
             **self.emulator.environment(),
+            **spec.pop("environment", {}),
         }
         self.function = LambdaFunction(HandlerSpec(
             code_dir=code_dir, handler=handler, environment=environment,
