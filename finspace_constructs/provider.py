@@ -120,8 +120,9 @@ class FinSpaceUserProvider(Construct):
             log_encryption_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
         self.role = role or self._new_role(stack)
         _acknowledge_wildcards(self.role)
-        for statement in _safeguard_statements(stack) if role is not None else ():
-            role.add_to_principal_policy(statement)
+        if role is not None:
+            for statement in _safeguard_statements(stack):
+                role.add_to_principal_policy(statement)
         self.function = lambda_.Function(
             self, "Function",
             runtime=lambda_.Runtime.PYTHON_3_13,

@@ -111,7 +111,8 @@ def test_the_provider_never_disables_its_own_user(stack: StackHarness) -> None:
 
     assert result.status == "ROLLBACK_COMPLETE"
     (reason,) = [e.reason for e in result.events if e.status == "CREATE_FAILED"]
-    assert "provider signs in as" in reason and len(reason) < 256
+    assert "provider signs in as" in reason
+    assert len(reason) < 256
     assert stack.emulator.web_app.is_registered(ENVIRONMENT_ID, CALLER_ROLE_ARN)
     assert provider_still_works(stack)
 
