@@ -1,4 +1,8 @@
-"""What a stack operation did to FinSpace users and groups, from its events (the deploy's report)."""
+"""What a stack operation did to FinSpace, from FinSpace itself: the state before against the state
+after (the deploy's and destroy's report). Events say what CloudFormation asked; after a rollback only
+the state says what is true, so a user the rollback restored is not "created" and a deleted group is
+"deleted", not "disabled".
+"""
 
 from __future__ import annotations
 
@@ -6,53 +10,80 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from finspace_local.cfn import StackEvent
 from finspace_local.cfn.nested import STACK_TYPE
 from finspace_local.cfn.state import ResourceState, StackStore
 
 from .simulate import GROUP_TYPE, USER_TYPE
 
-__all__ = ["Changes", "changes_from_events", "resource_labels"]
+__all__ = ["KINDS", "Changes", "FinSpaceState", "changes_between", "resource_labels"]
+
+KINDS = ("created", "enabled", "updated", "disabled", "deleted")
+USER_FIELDS = ("type", "firstName", "lastName", "apiAccess", "apiAccessPrincipalArn", "permissionGroups")
+GROUP_FIELDS = ("name", "description", "applicationPermissions")
+
+
+@dataclass(frozen=True)
+class FinSpaceState:
+    """Users by (environment, lower-cased email) and groups by (environment, id), as FinSpace has them."""
+
+    users: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    groups: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, users: Iterable[dict[str, Any]], groups: Iterable[dict[str, Any]]) -> FinSpaceState:
+        """``users`` and ``groups`` carry their ``environmentId``."""
+        return cls({(u["environmentId"], str(u["emailAddress"]).lower()): u for u in users},
+                   {(g["environmentId"], str(g["permissionGroupId"])): g for g in groups})
 
 
 @dataclass
 class Changes:
-    """Resources (``stack/logical id``) by kind of change; a removed group is ``disabled`` too (deleted)."""
+    """Users and groups by what happened to them; each entry names the email or group, the environment
+    and the status FinSpace now gives it."""
 
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    disabled: list[str] = field(default_factory=list)
-    retained: list[str] = field(default_factory=list)
+    created: list[dict[str, str]] = field(default_factory=list)
+    enabled: list[dict[str, str]] = field(default_factory=list)
+    updated: list[dict[str, str]] = field(default_factory=list)
+    disabled: list[dict[str, str]] = field(default_factory=list)
+    deleted: list[dict[str, str]] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, list[str]]:
-        return {"created": self.created, "updated": self.updated, "replaced": self.replaced,
-                "disabled": self.disabled, "retained": self.retained}
+    def as_dict(self) -> dict[str, list[dict[str, str]]]:
+        return {kind: getattr(self, kind) for kind in KINDS}
 
     def summary(self) -> str:
-        counts = [f"{len(ids)} {kind}" for kind, ids in self.as_dict().items() if ids]
-        return ", ".join(counts) if counts else "no change"
+        counts = [f"{len(entries)} {kind}" for kind, entries in self.as_dict().items() if entries]
+        return ", ".join(counts) if counts else "nothing changed in FinSpace"
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.as_dict().values())
 
 
-def changes_from_events(events: Iterable[StackEvent]) -> Changes:
-    """Classify the stack events of ``Custom::FinSpaceUser`` and ``Custom::FinSpacePermissionGroup``."""
-    seen: dict[str, set[str]] = {}
-    for event in events:
-        if event.resource_type in (USER_TYPE, GROUP_TYPE):
-            seen.setdefault(f"{event.stack}/{event.logical_id}", set()).add(event.status)
+def changes_between(before: FinSpaceState, after: FinSpaceState) -> Changes:
     changes = Changes()
-    for key, statuses in sorted(seen.items()):
-        if "CREATE_COMPLETE" in statuses:
-            changes.created.append(key)
-        elif "UPDATE_COMPLETE" in statuses and "DELETE_COMPLETE" in statuses:
-            changes.replaced.append(key)
-        elif "UPDATE_COMPLETE" in statuses:
-            changes.updated.append(key)
-        elif "DELETE_COMPLETE" in statuses:
-            changes.disabled.append(key)
-        elif "DELETE_SKIPPED" in statuses:
-            changes.retained.append(key)
+    for key, now in sorted(after.users.items()):
+        _classify(changes, before.users.get(key), now, {"email": now["emailAddress"]}, USER_FIELDS)
+    for key, now in sorted(after.groups.items(), key=lambda item: (item[0][0], str(item[1].get("name")))):
+        _classify(changes, before.groups.get(key), now, {"group": str(now.get("name"))}, GROUP_FIELDS)
+    for key, gone in sorted(before.groups.items()):
+        if key not in after.groups:
+            changes.deleted.append({"group": str(gone.get("name")), "environmentId": key[0], "status": "DELETED"})
     return changes
+
+
+def _classify(changes: Changes, was: dict[str, Any] | None, now: dict[str, Any], name: dict[str, str],
+              fields: tuple[str, ...]) -> None:
+    entry = {**name, "environmentId": str(now["environmentId"]), "status": str(now.get("status", "PRESENT"))}
+    if was is None:
+        changes.created.append(entry)
+    elif was.get("status") != now.get("status"):
+        (changes.enabled if now.get("status") == "ENABLED" else changes.disabled).append(entry)
+    elif any(_comparable(was.get(f)) != _comparable(now.get(f)) for f in fields):
+        changes.updated.append(entry)
+
+
+def _comparable(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
 
 
 def _deployed(store: StackStore, stack_name: str) -> dict[str, ResourceState]:
@@ -68,7 +99,8 @@ def _deployed(store: StackStore, stack_name: str) -> dict[str, ResourceState]:
 
 def resource_labels(store: StackStore, stack_name: str, templates: dict[str, dict[str, Any]]
                     ) -> dict[str, dict[str, str]]:
-    """``stack/logical id`` -> {email or group, environmentId}, from the deployed state and the templates."""
+    """``stack/logical id`` -> {email or group, environmentId}, from the deployed state and the templates
+    (the live event lines name users and groups, not logical ids)."""
     labels = {key: _label(r.type, r.properties) for key, r in _deployed(store, stack_name).items()}
     for name, body in templates.items():
         for logical_id, resource in body.get("Resources", {}).items():

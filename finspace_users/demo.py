@@ -24,7 +24,7 @@ from finspace_local.cfn.state import StackStore
 from finspace_local.server import Emulator
 from finspace_local.webapp import ADMINISTRATOR_EMAILS, registration_steps
 
-from .changes import Changes, changes_from_events, resource_labels
+from .changes import Changes, FinSpaceState, changes_between, resource_labels
 from .errors import EXIT_ERROR, EXIT_OK
 from .finspace import local_finspace
 from .forecast import Plan, forecast
@@ -48,6 +48,7 @@ class Session:
         self.labels: dict[str, dict[str, str]] = {}  # stack/logical id -> email or group, environment
         self.bootstrap: dict[str, str] = {}  # deploy's provider role and registration, for the report
         self.failures: list[dict[str, str]] = []  # every *_FAILED event: stack, resource, status, reason
+        self.before = self.finspace()  # what the report compares FinSpace with
 
     def driver(self, function: LambdaFunction | None, events: list[StackEvent]) -> Driver:
         def record(event: StackEvent) -> None:
@@ -78,6 +79,15 @@ class Session:
         return [{**row, "environmentId": environment, "permissionGroups": self._groups_of(environment, row["userId"])}
                 for environment in sorted(ENVIRONMENTS) for row in self.emulator.web_app.users(environment)
                 if row["emailAddress"] not in ADMINISTRATOR_EMAILS]
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The permission groups of every environment."""
+        return [{**group, "environmentId": environment} for environment in sorted(ENVIRONMENTS)
+                for group in self.emulator.backend.call("ListPermissionGroups", {"maxResults": 100},
+                                                        environment_id=environment)["permissionGroups"]]
+
+    def finspace(self) -> FinSpaceState:
+        return FinSpaceState.of(self.users(), self.groups())
 
     def _groups_of(self, environment_id: str, user_id: str) -> list[str]:
         page = self.emulator.backend.call("ListPermissionGroupsByUser", {"userId": user_id, "maxResults": 100},
@@ -112,17 +122,17 @@ def deploy(args: argparse.Namespace, out: Output) -> int:
             provider = driver.deploy(PROVIDER_STACK_NAME, cdk_out / f"{PROVIDER_STACK_NAME}.template.json",
                                      template_dir=cdk_out)
             if not provider.ok:
-                return _report(session, provider.status, False, Changes())
+                return _report(session, provider.status, False)
             role_arn = provider_role_arn(driver)
             session.bootstrap = {"providerRoleArn": role_arn, "registration": _register(session, role_arn)}
             if args.provider_only:
-                return _report(session, provider.status, True, Changes())
+                return _report(session, provider.status, True)
             out.say(f"[bold]3/3[/] cdk deploy {STACK_NAME}")
             result = driver.deploy(STACK_NAME, template, template_dir=cdk_out)
         finally:
             driver.close()
             function.close()
-        return _report(session, result.status, result.ok, changes_from_events(events))
+        return _report(session, result.status, result.ok)
 
 
 def provider_role_arn(driver: Driver) -> str:
@@ -155,7 +165,7 @@ def destroy(args: argparse.Namespace, out: Output) -> int:
         driver = session.driver(None, events)
         try:
             if driver.stack(STACK_NAME) is None:
-                return _report(session, "NO_STACK", True, Changes())
+                return _report(session, "NO_STACK", True)
             cdk_out = session.state / "cdk.out"
             template = json.loads((cdk_out / f"{STACK_NAME}.template.json").read_text())
             session.labels = resource_labels(driver.store, STACK_NAME, {})
@@ -167,7 +177,7 @@ def destroy(args: argparse.Namespace, out: Output) -> int:
                 function.close()
         finally:
             driver.close()
-        return _report(session, result.status, result.ok, changes_from_events(events))
+        return _report(session, result.status, result.ok)
 
 
 def diff(args: argparse.Namespace, out: Output) -> int:
@@ -198,23 +208,30 @@ def _details(fields: list[str], status: str, joins: list[str], leaves: list[str]
     return "; ".join(parts) or "no FinSpace change"
 
 
-def _report(session: Session, status: str, ok: bool, changes: Changes) -> int:
+def _report(session: Session, status: str, ok: bool) -> int:
+    """What FinSpace now holds against what it held before the operation, and the calls made."""
     calls, users = session.mutating_calls(), session.users()
-    labelled = {kind: [{"resource": key, **session.labels.get(key, {})} for key in keys]
-                for kind, keys in changes.as_dict().items()}
-    session.out.emit({"status": status, "changes": labelled, "finspaceCalls": calls, "users": users,
+    changes = changes_between(session.before, FinSpaceState.of(users, session.groups()))
+    session.out.emit({"status": status, "changes": changes.as_dict(), "finspaceCalls": calls, "users": users,
                       "failures": session.failures, **session.bootstrap})
     rows = [(u["userId"], u["emailAddress"], u["type"], u["status"], ", ".join(u["permissionGroups"]))
             for u in sorted(users, key=lambda u: str(u["emailAddress"]).lower())]
     session.out.show(table("FinSpace users (local emulator)", ("userId", "email", "type", "status", "groups"), rows))
     session.out.say(f"[bold]Stack {status}:[/] {changes.summary()}")
-    for kind, entries in labelled.items():
+    for kind, entries in changes.as_dict().items():
         for entry in entries:
             session.out.say(f"  {kind:<9} {entry.get('email') or entry.get('group', '?')} "
-                            f"({entry.get('environmentId', '?')})")
-    session.out.say("FinSpace calls: " + ", ".join(f"{op} x{n}" for op, n in calls.items()) if calls
-                    else "[green]No change[/]: no mutating FinSpace call was made.")
+                            f"({entry['environmentId']}, now {entry['status']})")
+    session.out.say(_calls_line(calls, changes))
     return EXIT_OK if ok else EXIT_ERROR
+
+
+def _calls_line(calls: dict[str, int], changes: Changes) -> str:
+    """One account with the lines above: calls made, and whether they left anything changed."""
+    if not calls:
+        return "[green]No change[/]: no mutating FinSpace call was made."
+    made = "FinSpace calls: " + ", ".join(f"{op} x{n}" for op, n in calls.items())
+    return made + ("; they left FinSpace as it was (the rollback restored it)" if changes.empty else "")
 
 
 def _short(stack: str) -> str:
