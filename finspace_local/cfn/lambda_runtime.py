@@ -4,6 +4,8 @@ A worker process per concurrent "container", reused while warm; a deadline per
 invocation after which the container is killed (as Lambda ends a timed-out
 sandbox); on a function error or timeout the same event is retried twice;
 optionally every event is delivered twice. Every log line is kept in ``logs``.
+:meth:`LambdaFunction.add_environment` changes the function's variables as
+UpdateFunctionConfiguration does: only containers started afterwards see them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,11 +71,14 @@ class Invocation:
 
 
 class _Container:
-    def __init__(self, spec: HandlerSpec, on_log: Any) -> None:
+    def __init__(self, spec: HandlerSpec, on_log: Any, environment: Mapping[str, str], generation: int) -> None:
         path = [] if spec.python else sys.path
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(path),
                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name, "PYTHONUNBUFFERED": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", **spec.environment}  # Lambda code is read-only
+               "PYTHONDONTWRITEBYTECODE": "1", **environment}  # Lambda code is read-only
+        if "AWS_REGION" in env:  # Lambda sets both; boto3 reads the second
+            env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+        self.generation = generation  # the function configuration it was started with
         self.process = subprocess.Popen(
             [spec.python or sys.executable, str(WORKER), str(spec.code_dir), spec.handler,
              spec.function_name, str(spec.timeout_s)],
@@ -125,6 +131,15 @@ class _Container:
         self.process.kill()
         self.process.wait()
 
+    def stop(self) -> None:
+        """End the worker as its input ends; kill it if it does not go."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
 
 class LambdaFunction:
     """A function with a warm pool of containers; :meth:`invoke_async` as CloudFormation calls it."""
@@ -137,6 +152,32 @@ class LambdaFunction:
         self._deliveries: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._slots = threading.Semaphore(spec.max_concurrency)
+        self._added: dict[str, str] = {}  # variables set after the spec (add_environment)
+        self._generation = 0  # counts configuration changes: older containers are retired
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The function's variables: the spec's, and those added since (which win)."""
+        with self._lock:
+            return {**self.spec.environment, **self._added}
+
+    def add_environment(self, variables: Mapping[str, str]) -> None:
+        """Set ``variables`` as UpdateFunctionConfiguration does: containers started from now on see
+        them; warm ones are retired (idle ones now, busy ones when their invocation returns). Setting
+        what is already set changes nothing."""
+        with self._lock:
+            if all(self._added.get(k) == v for k, v in variables.items()):
+                return
+            self._added.update(variables)
+            self._generation += 1
+            retired, self._idle = self._idle, []
+        for container in retired:
+            container.stop()
+
+    def _start(self) -> _Container:
+        with self._lock:
+            environment, generation = {**self.spec.environment, **self._added}, self._generation
+        return _Container(self.spec, self._log, environment, generation)
 
     def _log(self, line: str) -> None:
         with self._lock:
@@ -145,12 +186,12 @@ class LambdaFunction:
     def warm(self, containers: int, timeout_s: float = 300.0) -> None:
         """Start ``containers`` containers and wait until each has run its init, as a function that
         served traffic a moment ago has them: cold starts then stay out of a measurement."""
-        started = [_Container(self.spec, self._log) for _ in range(containers)]
+        started = [self._start() for _ in range(containers)]
         deadline = time.monotonic() + timeout_s
         for container in started:
             container.initialized.wait(max(0.0, deadline - time.monotonic()))
-        with self._lock:
-            self._idle.extend(c for c in started if c.alive)
+        for container in started:
+            self._release(container)
 
     def invoke(self, event: dict[str, Any]) -> str:
         """One synchronous invocation in a warm (or new) container; returns its outcome."""
@@ -158,14 +199,21 @@ class LambdaFunction:
         with self._slots:
             with self._lock:
                 container = self._idle.pop() if self._idle else None
-            container = container or _Container(self.spec, self._log)
+            container = container or self._start()
             outcome = container.run(event, request_id, self.spec.timeout_s)
-            if container.alive:
-                with self._lock:
-                    self._idle.append(container)
+            self._release(container)
         with self._lock:
             self.invocations.append(Invocation(request_id, outcome))
         return outcome
+
+    def _release(self, container: _Container) -> None:
+        """Back to the warm pool, unless it died or runs an older configuration."""
+        with self._lock:
+            current = container.generation == self._generation
+            if current and container.alive:
+                self._idle.append(container)
+        if not current and container.alive:
+            container.stop()
 
     def invoke_async(self, event: dict[str, Any]) -> threading.Thread:
         """Deliver ``event`` in the background with Lambda's retries (and duplicate, if set)."""
@@ -196,9 +244,4 @@ class LambdaFunction:
         with self._lock:
             containers, self._idle = self._idle, []
         for container in containers:
-            assert container.process.stdin is not None
-            container.process.stdin.close()
-            try:
-                container.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                container.kill()
+            container.stop()
