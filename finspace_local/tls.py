@@ -26,6 +26,13 @@ class LocalCA:
         self.bundle_path = directory / "ca.pem"
         self._ca.cert_pem.write_to_path(str(self.bundle_path))
 
+    def trusted_by(self, bundle: Path) -> bool:
+        """Whether the CA bundle file ``bundle`` holds this CA's certificate."""
+        try:
+            return self._ca.cert_pem.bytes().strip() in bundle.read_bytes()
+        except OSError:
+            return False
+
     def server_context(self) -> ssl.SSLContext:
         """A TLS context for a server that presents a loopback certificate."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
