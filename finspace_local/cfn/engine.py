@@ -3,11 +3,14 @@
 Other resource types (the provider's Lambda function, its role, ...) are
 "provisioned" instantly with a made-up physical id and ``Arn``, so CDK-synthesized
 templates deploy whole. Custom resources get real events through a
-:class:`~finspace_local.cfn.lambda_runtime.LambdaFunction`.
+:class:`~finspace_local.cfn.lambda_runtime.LambdaFunction`, which can ask the driver's
+CloudFormation (DescribeStacks, ListStackResources: the stacks as they are at that moment) and
+SSM Parameter Store over HTTPS (:mod:`finspace_local.cfn.services`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
@@ -25,6 +28,7 @@ from .graph import run_in_order
 from .lambda_runtime import LambdaFunction
 from .nested import STACK_TYPE, NestedStacks, outputs_as_attributes
 from .responses import ResponseInbox
+from .services import DriverServices
 from .state import ResourceState, StackState, StackStore
 from .teardown import Teardown
 from .template import Resolver, Template, load_template, stringify
@@ -97,6 +101,10 @@ class _Run:
     failed_creates: dict[str, ResourceState] = field(default_factory=dict)
     template_dir: str | None = None  # where nested templates (aws:asset:path) are found
     nested_previous: dict[str, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict)
+    previous: StackState | None = None  # an update's stack as it was before
+    # Nested stacks updated in this update whose cleanup waits for this stack's (as CloudFormation
+    # runs nested stacks' cleanup with their root's), or which roll back with it.
+    deferred: dict[str, _Run] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -104,7 +112,10 @@ class Driver:
     """A local CloudFormation; see the module docstring.
 
     ``functions`` maps a ServiceToken to the function serving it; ``default_function``
-    serves any other token. ``timeout_scale`` shrinks ServiceTimeout for tests.
+    serves any other token. ``timeout_scale`` shrinks ServiceTimeout for tests. Every function
+    given (here, by setting ``default_function``, or when first invoked) gets the variables that
+    point botocore at the driver's CloudFormation and SSM (:meth:`DriverServices.equip`): give
+    the functions before warming them, or their warm containers are retired.
     """
 
     def __init__(
@@ -121,8 +132,17 @@ class Driver:
     ) -> None:
         self.store = StackStore(state_dir)
         self.inbox = ResponseInbox(ca.server_context())
-        self.default_function = default_function
+        self.services = DriverServices(self.store, ca, region=region, account=account)
+        self.live = self.services.live
         self.functions = dict(functions or {})
+        self._default_function: LambdaFunction | None = None
+        try:
+            for function in self.functions.values():
+                self.services.equip(function)
+            self.default_function = default_function
+        except ValueError:
+            self.close()  # a function that cannot trust the endpoint: no server left running
+            raise
         self.region, self.account = region, account
         self.timeout_scale = timeout_scale
         self.on_event = on_event
@@ -131,8 +151,27 @@ class Driver:
         self.requests: list[dict[str, Any]] = []  # every event sent, for tests and reports
         self.answers: list[Answer] = []
 
+    @property
+    def default_function(self) -> LambdaFunction | None:
+        return self._default_function
+
+    @default_function.setter
+    def default_function(self, function: LambdaFunction | None) -> None:
+        self.services.equip(function)
+        self._default_function = function
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where the driver's CloudFormation and SSM APIs are served (HTTPS, the driver's LocalCA)."""
+        return self.services.endpoint.url
+
+    def parameters(self) -> dict[str, str]:
+        """Every SSM parameter's current value, by name (read-only: a copy)."""
+        return self.services.parameters.values()
+
     def close(self) -> None:
         self.inbox.close()
+        self.services.close()
 
     # --- public operations ------------------------------------------------------
     def deploy(self, name: str, template: Any, parameters: dict[str, str] | None = None,
@@ -143,19 +182,23 @@ class Driver:
         existing = self.store.load(name)
         if existing is not None and existing.status == "ROLLBACK_COMPLETE":
             self.store.remove(name)  # what cdk deploy does: CloudFormation refuses to update it
+            self.live.removed(existing, time.time())
             existing = None
         if existing is None:
             return self.create_stack(name, template, parameters, template_dir)
         return self.update_stack(name, template, parameters, template_dir)
 
     def create_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
-                     template_dir: Path | str | None = None) -> StackResult:
+                     template_dir: Path | str | None = None, *, parent: StackState | None = None) -> StackResult:
+        """``parent``: the stack whose nested stack this is."""
         if self.store.load(name) is not None:
             raise StackStateError(f"Stack [{name}] already exists")
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
         loaded = load_template(template)
-        stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters))
-        run = _Run(stack, loaded, template_dir=_folder(template, template_dir))
+        stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters),
+                           created_at=time.time(), parent_id=parent.stack_id if parent else "",
+                           root_id=(parent.root_id or parent.stack_id) if parent else "")
+        run = self._open(stack, loaded, _folder(template, template_dir))
         self._stack_event(run, "CREATE_IN_PROGRESS")
         result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._create(run, lid))
         if result.failed:
@@ -164,17 +207,36 @@ class Driver:
 
     def update_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
                      template_dir: Path | str | None = None) -> StackResult:
+        result, pending = self.update_until_cleanup(name, template, parameters, template_dir)
+        return self._finish_update(pending) if pending is not None else result
+
+    def update_until_cleanup(self, name: str, template: Any, parameters: dict[str, str] | None = None,
+                             template_dir: Path | str | None = None) -> tuple[StackResult, _Run | None]:
+        """Update-stack up to its cleanup phase: the rolled-back result, or a result in
+        UPDATE_COMPLETE_CLEANUP_IN_PROGRESS and the run whose cleanup is still to come."""
         stack = self._usable(name, "updated")
         loaded = load_template(template)
         previous = copy.deepcopy(stack)
         stack.template, stack.parameters = loaded.body, self._parameters(loaded, parameters, stack.parameters)
-        run = _Run(stack, loaded, template_dir=_folder(template, template_dir))
+        stack.updated_at = time.time()
+        run = self._open(stack, loaded, _folder(template, template_dir), previous)
         self._stack_event(run, "UPDATE_IN_PROGRESS")
         result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._apply(run, lid))
         if result.failed:
-            return self.teardown.rollback_update(run, previous)
+            return self.teardown.rollback_update(run, previous), None
+        with contextlib.suppress(KeyError):  # a parent reads them now; an unresolved one is reported at the end
+            self._outputs(run)
         self._stack_event(run, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-        self.teardown.cleanup(run, previous)
+        return StackResult(stack.status, run.events, stack), run
+
+    def _finish_update(self, run: _Run) -> StackResult:
+        """The cleanup phase: the nested stacks' first (each its own nested stacks' first), then its own."""
+        with run.lock:
+            children, run.deferred = list(run.deferred.values()), {}
+        for child in children:
+            self._finish_update(child)
+        assert run.previous is not None
+        self.teardown.cleanup(run, run.previous)
         return self._complete(run, "UPDATE_COMPLETE")
 
     def continue_update_rollback(self, name: str, template_dir: Path | str | None = None) -> StackResult:
@@ -183,21 +245,29 @@ class Driver:
         if stack is None or stack.status != "UPDATE_ROLLBACK_FAILED":
             status = stack.status if stack else "absent"
             raise StackStateError(f"Stack [{name}] is {status}: only UPDATE_ROLLBACK_FAILED can continue its rollback")
-        run = _Run(stack, load_template(stack.template), template_dir=_folder(None, template_dir))
+        stack.updated_at = time.time()
+        run = self._open(stack, load_template(stack.template), _folder(None, template_dir))
         return self.teardown.continue_update_rollback(run)
 
     def delete_stack(self, name: str) -> StackResult:
         stack = self.store.load(name)
         if stack is None:
             raise StackStateError(f"Stack [{name}] does not exist")
-        run = _Run(stack, load_template(stack.template))
+        run = self._open(stack, load_template(stack.template))
         self._stack_event(run, "DELETE_IN_PROGRESS")
         if not self.teardown.delete_stack(run):
             return self._finish(run, "DELETE_FAILED")
         self.store.remove(name)
         result = StackResult("DELETE_COMPLETE", run.events, stack)
         self._stack_event(run, "DELETE_COMPLETE")
+        self.live.end(stack)
         return result
+
+    def _open(self, stack: StackState, template: Template, template_dir: str | None = None,
+              previous: StackState | None = None) -> _Run:
+        """An operation on ``stack`` starts: what the read API shows of it is now live."""
+        self.live.begin(stack)
+        return _Run(stack, template, template_dir=template_dir, previous=previous)
 
     def _usable(self, name: str, doing: str) -> StackState:
         stack = self.store.load(name)
@@ -242,13 +312,13 @@ class Driver:
             result = self.nested.create(run, state, declared)
         except KeyError as error:
             return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
-        if not result.ok:
-            if result.leftovers:  # the child could not clean up: the parent's rollback deletes it again
-                state.physical_id = result.stack.stack_id
-                with run.lock:
-                    run.failed_creates[state.logical_id] = state
+        if not result.ok:  # the child rolled back (or could not): the parent's rollback deletes it
+            state.physical_id = result.stack.stack_id
+            with run.lock:
+                run.failed_creates[state.logical_id] = state
             return self._failed(run, state.logical_id, state.type, "CREATE_FAILED",
-                                f"Embedded stack {result.stack.stack_id} was not successfully created")
+                                f"Embedded stack {result.stack.stack_id} was not successfully created",
+                                state.physical_id)
         state.physical_id, state.data = result.stack.stack_id, outputs_as_attributes(result)
         return self._created(run, state)
 
@@ -293,11 +363,14 @@ class Driver:
                        declared: dict[str, Any]) -> bool:
         with run.lock:
             run.updated[current.logical_id] = copy.deepcopy(current)
+        self._event(run, current.logical_id, current.type, "UPDATE_IN_PROGRESS", physical_id=current.physical_id)
         result = self.nested.update(run, current, properties, declared)
-        if not result.ok:
+        if result.status != "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS":
             return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED",
-                                f"Embedded stack {result.stack.stack_id} was not successfully updated")
+                                f"Embedded stack {result.stack.stack_id} was not successfully updated",
+                                current.physical_id)
         current.properties, current.data = properties, outputs_as_attributes(result)
+        self._event(run, current.logical_id, current.type, "UPDATE_COMPLETE", physical_id=current.physical_id)
         return True
 
     def _update_custom(self, run: _Run, current: ResourceState, properties: dict[str, Any]) -> bool:
@@ -324,6 +397,7 @@ class Driver:
                  old_properties: dict[str, Any] | None = None) -> Answer:
         token = str(resource.properties.get("ServiceToken", ""))
         function = self.functions.get(token, self.default_function)
+        self.services.equip(function)
         event: dict[str, Any] = {
             "RequestType": request_type, "ServiceToken": token, "ResponseURL": self.inbox.new_url(),
             "StackId": run.stack.stack_id, "RequestId": str(uuid.uuid4()), "LogicalResourceId": resource.logical_id,
@@ -399,16 +473,26 @@ class Driver:
 
     def _finish(self, run: _Run, status: str) -> StackResult:
         self._stack_event(run, status)
+        self.live.settle(run.stack)
         self.store.save(run.stack)
+        self.live.end(run.stack)
         return StackResult(status, run.events, run.stack)
 
     def _stack_event(self, run: _Run, status: str) -> None:
+        """The stack's status, as the read API shows it from now on."""
+        event = StackEvent(time.time(), run.stack.name, run.stack.name, STACK_TYPE, status, "", run.stack.stack_id)
         run.stack.status = status
-        self._event(run, run.stack.name, STACK_TYPE, status, physical_id=run.stack.stack_id)
+        self.live.status(run.stack, status, event.at)
+        self._record(run, event)
 
     def _event(self, run: _Run, logical_id: str, resource_type: str, status: str, reason: str = "",
                physical_id: str = "") -> None:
+        """A resource's status, as the read API shows it from now on."""
         event = StackEvent(time.time(), run.stack.name, logical_id, resource_type, status, reason, physical_id)
+        self.live.note(run.stack, event)
+        self._record(run, event)
+
+    def _record(self, run: _Run, event: StackEvent) -> None:
         with run.lock:
             run.events.append(event)
         if self.on_event is not None:

@@ -3,13 +3,17 @@
 A child runs as a stack of its own (named ``<parent>-<logical id>``) through the same
 driver; its outputs become the parent's ``Fn::GetAtt [Child, Outputs.Name]``. The
 child template is found through the resource's ``aws:asset:path`` metadata, relative
-to the folder of the parent template.
+to the folder of the parent template. As in CloudFormation, an updated child's cleanup waits for
+its parent's (it stays UPDATE_COMPLETE_CLEANUP_IN_PROGRESS meanwhile), and when the parent's
+update fails the child rolls back its own update (UPDATE_ROLLBACK_IN_PROGRESS, then its own
+UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +46,12 @@ class NestedStacks:
 
     def create(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> StackResult:
         name = self.child_name(run, state.logical_id)
-        result = self._driver.create_stack(name, self._template(run, declared), _parameters(state),
-                                           template_dir=run.template_dir)
-        if result.status == "ROLLBACK_COMPLETE":
-            self._driver.store.remove(name)  # it cleaned up after itself
-        return result
+        stale = self._driver.store.load(name)
+        if stale is not None and stale.status == "ROLLBACK_COMPLETE":  # a failed child its parent retained
+            self._driver.store.remove(name)
+            self._driver.live.removed(stale, time.time())
+        return self._driver.create_stack(name, self._template(run, declared), _parameters(state),
+                                         template_dir=run.template_dir, parent=run.stack)
 
     def update(self, run: _Run, current: ResourceState, properties: dict[str, Any],
                declared: dict[str, Any]) -> StackResult:
@@ -55,8 +60,12 @@ class NestedStacks:
         if child is not None:
             with run.lock:
                 run.nested_previous[current.logical_id] = (copy.deepcopy(child.template), dict(child.parameters))
-        return self._driver.update_stack(name, self._template(run, declared), _parameters_of(properties),
-                                         template_dir=run.template_dir)
+        result, pending = self._driver.update_until_cleanup(name, self._template(run, declared),
+                                                            _parameters_of(properties), template_dir=run.template_dir)
+        if pending is not None:
+            with run.lock:
+                run.deferred[current.logical_id] = pending
+        return result
 
     def previous(self, run: _Run, logical_id: str) -> dict[str, Any]:
         """What :meth:`roll_back` needs to put a child back later, kept with the parent's state."""
@@ -69,6 +78,12 @@ class NestedStacks:
         """Return a child to ``previous`` (see :meth:`previous`): a child left UPDATE_ROLLBACK_FAILED
         continues its own rollback first (``again``: when the parent continues its rollback), then a
         child not on its previous template and parameters is updated back to them."""
+        with run.lock:
+            updated = run.deferred.pop(logical_id, None)
+        if updated is not None:  # its update succeeded and awaits our cleanup: it rolls back itself
+            assert updated.previous is not None
+            return self._driver.teardown.rollback_update(updated, updated.previous).status == \
+                "UPDATE_ROLLBACK_COMPLETE"
         name = self.child_name(run, logical_id)
         child = self._driver.store.load(name)
         if child is None:

@@ -1,4 +1,7 @@
-"""Stack state kept in a JSON file between runs: resources, outputs, exports."""
+"""Stack state kept in a JSON file between runs: resources, outputs, exports.
+
+Fields added later have defaults, so state files written before them still load.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,10 @@ class ResourceState:
     # order among the leftovers, and whether the failed operation created it (RetainExceptOnCreate).
     depends_on: list[str] = field(default_factory=list)
     created_in_operation: bool = False
+    # What ListStackResources shows once the operation that last touched it ended ("" in older
+    # files: CREATE_COMPLETE), and when (epoch seconds; 0: unknown, the stack's time is shown).
+    status: str = ""
+    updated_at: float = 0.0
 
     def retained(self, *, replaced: bool, created_in_operation: bool) -> bool:
         """CloudFormation's policies: Retain always keeps it; RetainExceptOnCreate keeps it
@@ -51,6 +58,12 @@ class StackState:
     # rollback still owes: logical id -> the properties the failed Update had sent.
     leftovers: list[ResourceState] = field(default_factory=list)
     pending_rollback: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # DescribeStacks: CreationTime, LastUpdatedTime (epoch seconds; 0: unknown, never updated), and
+    # for a nested stack its parent's and its root stack's ids (ParentId, RootId).
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    parent_id: str = ""
+    root_id: str = ""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> StackState:
@@ -75,7 +88,16 @@ class StackStore:
 
     def load(self, name: str) -> StackState | None:
         path = self._path(name)
-        return StackState.from_dict(json.loads(path.read_text())) if path.exists() else None
+        try:
+            stack = StackState.from_dict(json.loads(path.read_text()))
+            stack.created_at = stack.created_at or path.stat().st_mtime  # a file older than the field
+        except FileNotFoundError:
+            return None
+        return stack
+
+    def names(self) -> list[str]:
+        """Every stack kept here."""
+        return sorted(path.name.removesuffix(".stack.json") for path in self.directory.glob("*.stack.json"))
 
     def save(self, stack: StackState) -> None:
         path = self._path(stack.name)

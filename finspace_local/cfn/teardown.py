@@ -4,6 +4,11 @@ A resource whose Delete fails stays in the stack (``StackState.leftovers``) and 
 ROLLBACK_FAILED, UPDATE_ROLLBACK_FAILED or DELETE_FAILED; the next delete-stack (or
 continue-update-rollback) retries exactly those. A failed Delete in an update's cleanup phase is
 reported (DELETE_FAILED event) and abandoned, as CloudFormation abandons it.
+
+The stack's status says which phase runs: an update rollback first puts updated resources back
+(UPDATE_ROLLBACK_IN_PROGRESS), then deletes what the failed update created
+(UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS), as CloudFormation does; a nested stack updated in
+the failed update rolls back the same way, as a stack of its own.
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class Teardown:
                 run.attempted.get(logical_id, {})
             if not self._restore(run, before, owed):
                 pending[logical_id] = owed
+        for old in run.replaced:  # the stack points at the old resource again; the new one goes in cleanup
+            driver._event(run, old.logical_id, old.type, "UPDATE_IN_PROGRESS", physical_id=old.physical_id)
+            driver._event(run, old.logical_id, old.type, "UPDATE_COMPLETE", physical_id=old.physical_id)
+        if not pending:
+            driver._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         doomed = [run.stack.resources[lid] for lid in run.created] + list(run.failed_creates.values())
         doomed += [r for r in run.stack.resources.values() if r.logical_id in replaced_ids]
         kept = self._remember(run, self.delete_all(run, doomed, driver._dependencies(run.template)),
@@ -57,7 +67,6 @@ class Teardown:
         run.stack.resources = previous.resources
         run.stack.template, run.stack.parameters = previous.template, previous.parameters
         run.stack.leftovers, run.stack.pending_rollback = previous.leftovers + kept, pending
-        driver._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         return driver._finish(run, "UPDATE_ROLLBACK_FAILED" if kept or pending else "UPDATE_ROLLBACK_COMPLETE")
 
     def continue_update_rollback(self, run: _Run) -> StackResult:
@@ -66,6 +75,8 @@ class Teardown:
         driver._stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
         pending = {lid: sent for lid, sent in stack.pending_rollback.items()
                    if not self._restore(run, stack.resources[lid], sent, again=True)}
+        if not pending:
+            driver._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         stack.leftovers = self.delete_all(run, stack.leftovers, _order_of(stack.leftovers))
         stack.pending_rollback = pending
         status = "UPDATE_ROLLBACK_FAILED" if stack.leftovers or pending else "UPDATE_ROLLBACK_COMPLETE"
@@ -74,9 +85,14 @@ class Teardown:
     def _restore(self, run: _Run, before: ResourceState, owed: dict[str, Any], *, again: bool = False) -> bool:
         """Put one updated resource back: an Update with the old properties (``owed``: the ones the failed
         Update sent), or the child stack back to its previous template (``owed``: that template)."""
+        driver = self._driver
+        driver._event(run, before.logical_id, before.type, "UPDATE_IN_PROGRESS", physical_id=before.physical_id)
         if before.type == STACK_TYPE:
-            return self._driver.nested.roll_back(run, before.logical_id, owed, again=again)
-        answer = self._driver._request(run, "Update", before, old_properties=owed)
+            ok = driver.nested.roll_back(run, before.logical_id, owed, again=again)
+            driver._event(run, before.logical_id, before.type, "UPDATE_COMPLETE" if ok else "UPDATE_FAILED",
+                          physical_id=before.physical_id)
+            return ok
+        answer = driver._request(run, "Update", before, old_properties=owed)
         return self._note(run, before, "UPDATE", answer)
 
     @staticmethod

@@ -1,7 +1,8 @@
 """A small crhelper handler for the CloudFormation driver's own tests.
 
 Properties steer it: ``Value`` is echoed in ``Data``; ``Replace: "true"`` makes an
-Update answer a new id; ``Behaviour`` (``DeleteBehaviour`` for Delete) is one of
+Update answer a new id; ``PhysicalId`` is the id a Create answers (default: ``echo-<logical
+id>-<Value>``); ``Behaviour`` (``DeleteBehaviour`` for Delete) is one of
 ``ok``, ``fail``, ``oversized``, ``sleep`` (past the Lambda timeout), ``silent``
 (no answer), ``crash-once`` (a function error on the first try, marker file in
 ``Marker``), ``fail-while-marker`` (fails while the file ``Marker`` exists);
@@ -35,8 +36,9 @@ def _behave(event: dict[str, Any]) -> None:
 @helper.create
 def create(event: dict[str, Any], _context: Any) -> str:
     _behave(event)
-    helper.Data["Echo"] = event["ResourceProperties"].get("Value", "")
-    return f"echo-{event['LogicalResourceId']}-{event['ResourceProperties'].get('Value', '')}"
+    properties = event["ResourceProperties"]
+    helper.Data["Echo"] = properties.get("Value", "")
+    return str(properties.get("PhysicalId") or f"echo-{event['LogicalResourceId']}-{properties.get('Value', '')}")
 
 
 @helper.update
