@@ -23,17 +23,27 @@ endif
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deploy docs help setup test lint unit model lock bench bench-scale demo demo-diff demo-destroy synth diff clean dist
+.PHONY: deploy docs help setup test lint unit model lock bench bench-scale bench-harm demo demo-diff demo-destroy synth diff clean dist
 
 help:
-	@echo "make demo   - deploy users.yaml to the local FinSpace emulator (sets everything up)"
-	@echo "make test   - ruff, mypy and the whole test suite (sets everything up)"
-	@echo "make lint   - ruff and mypy only"
-	@echo "make synth  - cdk synth of app.py (USERS_FILE=...), offline"
-	@echo "make bench  - benchmarks (emulator throughput, synthesis ms per user, cold start vs crhelper)"
-	@echo "make model  - re-extract the finspace-data model (the operations the project calls) from the botocore wheel"
-	@echo "make docs   - regenerate users.schema.json and the README's users file reference"
-	@echo "make dist   - build the wheel (Lambda asset included) into dist/, offline"
+	@echo "make demo         - deploy users.yaml to the local FinSpace emulator (sets everything up)"
+	@echo "make demo-diff    - the next local deploy's plan (read-only)"
+	@echo "make demo-destroy - destroy the local users stack"
+	@echo "make test         - ruff, mypy and the whole test suite (sets everything up)"
+	@echo "make unit         - the unit tests only"
+	@echo "make lint         - ruff and mypy only"
+	@echo "make setup        - the virtual environments, wheelhouse and node_modules, from the registries"
+	@echo "make synth        - cdk synth of app.py (USERS_FILE=...), offline"
+	@echo "make diff         - cdk diff against a real account (needs AWS credentials)"
+	@echo "make deploy       - cdk deploy --all to a real account (needs AWS credentials)"
+	@echo "make bench        - benchmarks (emulator throughput, synthesis ms per user, cold start vs crhelper)"
+	@echo "make bench-scale  - N users deployed, updated, destroyed under throttling (SCALE_ARGS=...)"
+	@echo "make bench-harm   - the do-no-harm invariants over many random sequences (HARM_ARGS=...)"
+	@echo "make model        - re-extract the finspace-data model (the operations the project calls) from the botocore wheel"
+	@echo "make docs         - regenerate users.schema.json and the README's users file reference"
+	@echo "make dist         - build the wheel (Lambda asset included) into dist/, offline"
+	@echo "make lock         - re-pin every transitive dependency into constraints.txt"
+	@echo "make clean        - remove the virtual environments, node_modules, cdk.out and the local state"
 
 NODE_STAMP := node_modules/.installed
 WHEELHOUSE := $(VENV)/wheelhouse
@@ -105,6 +115,11 @@ deploy: setup
 SCALE_ARGS ?= --users 500 --rate 10 --burst 10 --containers 64
 bench-scale: setup
 	$(PY) -m benchmarks.scale $(SCALE_ARGS)
+
+# The do-no-harm invariants over many long random sequences (the suite runs a short guard of it).
+HARM_ARGS ?= --examples 200 --steps 15
+bench-harm: setup
+	$(PY) -m benchmarks.harm $(HARM_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput

@@ -58,7 +58,7 @@ class HarmMachine(RuleBasedStateMachine):
         self.folder.cleanup()
 
     # --- the world outside the stack ------------------------------------------------
-    @initialize(existing=st.sets(st.sampled_from(EMAILS)), offboarded=st.sets(st.sampled_from(EMAILS)),
+    @initialize(existing=st.sets(st.sampled_from(EMAILS), min_size=2), offboarded=st.sets(st.sampled_from(EMAILS)),
                 names=st.lists(st.sampled_from(("Li", "Data", "User", "Access")), min_size=4, max_size=4))
     def users_made_outside(self, existing: set[str], offboarded: set[str], names: list[str]) -> None:
         for email, name in zip(EMAILS, names, strict=True):

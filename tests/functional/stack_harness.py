@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from finspace_local.webapp import ADMINISTRATOR_EMAILS
 from tests.conftest import CALLER_KEYS, CALLER_ROLE_ARN, ENVIRONMENT_ID, REGION, bootstrap
 
 REPO = Path(__file__).resolve().parents[2]
+# The handler the harness runs: this checkout's, or another build's (to show a test fails on it).
+HANDLER_DIR = Path(os.environ.get("FINSPACE_TEST_HANDLER_DIR") or REPO)
 TOKEN = f"arn:aws:lambda:{REGION}:123456789012:function:finspace-user-provider"
 STACK = "users"
 
@@ -40,7 +43,7 @@ class StackHarness:
     The handler signs with CALLER_KEYS, whose role is registered (``register_caller=False``:
     not yet, as before the README's bootstrap step)."""
 
-    def __init__(self, tmp_path: Path, *, backend: BackendSettings | None = None, code_dir: Path = REPO,
+    def __init__(self, tmp_path: Path, *, backend: BackendSettings | None = None, code_dir: Path = HANDLER_DIR,
                  handler: str = "lambda_handler.index.handler", register_caller: bool = True, **spec: Any) -> None:
         self.ca = LocalCA(tmp_path / "ca")
         backend = backend or BackendSettings(environments=frozenset({ENVIRONMENT_ID}))

@@ -8,5 +8,5 @@ from tests.functional.harm_machine import explore
 
 def test_no_sequence_of_deploys_renames_destroys_offboardings_or_faults_harms_what_existed() -> None:
     # Each step deploys through the driver with the real handler (about 1-3 s on this machine):
-    # 4 sequences of up to 6 steps stay near a minute.
-    explore(examples=4, steps=6)
+    # 12 sequences of up to 8 steps take about half a minute here.
+    explore(examples=12, steps=8)
