@@ -15,6 +15,9 @@ The first deployment is three steps (README: Bootstrap):
     cdk synth -c providerStackName=FinSpaceUserProviderTeamB  # another provider (its role is named after it)
     cdk synth -c reservedConcurrency=20 -c functionTimeoutSeconds=600 -c serviceTimeoutSeconds=3600
 
+The provider takes reenable_requires_adopt from the users file (with providerOnly too, when the file
+exists or usersFile is given).
+
 Synthesis is offline and needs no AWS credentials.
 """
 
@@ -31,7 +34,8 @@ from finspace_constructs.users_app import (  # first: quiets jsii
     FinSpaceUserProviderStack,
     FinSpaceUsersStack,
 )
-from finspace_constructs.users_file import UsersFileError, load_declaration
+from finspace_constructs.provider_identity import provider_role_prefix
+from finspace_constructs.users_file import Declaration, UsersFileError, load_declaration
 import aws_cdk as cdk
 
 # isort: on
@@ -53,16 +57,28 @@ def provider_options(app: cdk.App) -> dict[str, Any]:
     return options
 
 
+def users_file(app: cdk.App, provider_name: str, *, provider_only: bool) -> Declaration | None:
+    """The users file (``usersFile``, default users.yaml); with ``providerOnly`` only when one is given
+    or the default exists, since the provider takes its settings (``reenable_requires_adopt``) from it."""
+    path = Path(str(app.node.try_get_context("usersFile") or DEFAULT_USERS_FILE))
+    if provider_only and app.node.try_get_context("usersFile") is None and not path.exists():
+        return None
+    return load_declaration(path, provider_role_prefix=provider_role_prefix(provider_name))
+
+
 def build(app: cdk.App) -> list[cdk.Stack]:
     """The provider stack, then (unless ``providerOnly``) the users stack that uses it."""
     context = app.node.try_get_context
     provider_only = str(context("providerOnly") or "").lower() == "true"
     provider_name = str(context("providerStackName") or (provider_only and context("stackName"))
                         or PROVIDER_STACK_NAME)
-    provider = FinSpaceUserProviderStack(app, provider_name, provider_options=provider_options(app))
-    if provider_only:
+    declaration = users_file(app, provider_name, provider_only=provider_only)
+    options = provider_options(app)
+    if declaration is not None:
+        options["reenable_requires_adopt"] = declaration.reenable_requires_adopt
+    provider = FinSpaceUserProviderStack(app, provider_name, provider_options=options)
+    if declaration is None or provider_only:
         return [provider]
-    declaration = load_declaration(Path(str(context("usersFile") or DEFAULT_USERS_FILE)))
     users = FinSpaceUsersStack(app, str(context("stackName") or USERS_STACK_NAME), users=declaration.users,
                                groups=declaration.groups, provider=provider.provider)
     return [provider, users]

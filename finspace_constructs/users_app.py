@@ -25,6 +25,7 @@ from constructs import Construct
 
 from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
+from .provider_identity import PROVIDER_STACK_NAME, provider_role_prefix
 from .user import FinSpaceUser
 from .users_file import ResolvedGroup, ResolvedUser
 
@@ -35,14 +36,13 @@ __all__ = ["BUCKETS", "PROVIDER_STACK_NAME", "USERS_STACK_NAME", "FinSpaceUserPr
 # this number moves users between stacks: never change it for a deployed file.
 BUCKETS = 64
 REMOVAL_POLICIES = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
-PROVIDER_STACK_NAME = "FinSpaceUserProvider"
 USERS_STACK_NAME = "FinSpaceUsers"
 
 
 def provider_role_name(provider_stack_name: str = PROVIDER_STACK_NAME, region: str = Aws.REGION) -> str:
     """The provider role's name: ``<provider stack name>-<region>`` (IAM names are global to the
     account, FinSpace environments are regional)."""
-    return f"{provider_stack_name}-{region}"
+    return f"{provider_role_prefix(provider_stack_name)}{region}"
 
 
 def bucket_of(email: str) -> int:

@@ -6,6 +6,11 @@ against them. Field values are validated with the handler's own limits
 (:func:`lambda_handler.properties.value_problem`). Errors name the file, the line and
 the field, and never echo an email address or a name.
 
+The provider's own FinSpace user (``provider_user``, or a principal named like the bootstrap's
+provider role) is checked at load time: a declaration the handler would refuse as a lockout
+(disabled, without API access, another principal, an APP_USER without ManageUsersAndGroups) is
+an error here, before any deploy.
+
 Shape (one environment; or ``environments:`` as a list of ``{id, defaults, users}``)::
 
     defaults: {type: APP_USER}
@@ -21,7 +26,7 @@ import contextlib
 import functools
 import gc
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 
 from ._handler import GROUP_FIELDS, value_problem
 from .enums import ApiAccess, ApplicationPermission, UserType
+from .provider_identity import PROVIDER_ROLE_PREFIX, names_provider_role
 
 __all__ = [
     "SAFE_LOADER",
@@ -50,8 +56,8 @@ RemovalPolicyName = Literal["destroy", "retain"]
 # libyaml's parser where PyYAML has it (some 20 times faster on a large file), else the pure-Python
 # one; both mark every node with its line.
 SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CONTRACT_NAMES = {"email": "EmailAddress", "first_name": "FirstName", "last_name": "LastName",
-                   "api_access_principal_arn": "ApiAccessPrincipalArn", "reapply": "Reapply"}
+_CONTRACT_NAMES = {"email": "EmailAddress", "provider_user": "EmailAddress", "first_name": "FirstName",
+                   "last_name": "LastName", "api_access_principal_arn": "ApiAccessPrincipalArn", "reapply": "Reapply"}
 
 
 class UsersFileError(ValueError):
@@ -140,6 +146,13 @@ class Environment(BaseModel):
     permission_groups: list[GroupEntry] = Field(default_factory=list,
                                                 description="the permission groups of this environment")
     users: list[UserEntry] = Field(default_factory=list, description="the users of this environment")
+    provider_user: str | None = Field(None, description="the provider's user in this environment, when not the "
+                                                        "top level's provider_user")
+
+    @field_validator("provider_user")
+    @classmethod
+    def _provider_user(cls, value: str | None) -> str | None:
+        return _checked("provider_user", value)
 
 
 class UsersFile(BaseModel):
@@ -152,6 +165,17 @@ class UsersFile(BaseModel):
     permission_groups: list[GroupEntry] | None = Field(None, description="the permission groups, with 'environment'")
     users: list[UserEntry] | None = Field(None, description="the users, with 'environment'")
     environments: list[Environment] | None = Field(None, description="several environments, each with its users")
+    provider_user: str | None = Field(
+        None, description="email of the user registered with the provider role (README: Bootstrap); a declaration "
+                          "of it that would lock the provider out is an error")
+    reenable_requires_adopt: StrictBool | None = Field(
+        None, description="true: re-enabling a user found DISABLED needs adopt_existing (default: false); a "
+                          "setting of the provider")
+
+    @field_validator("provider_user")
+    @classmethod
+    def _provider_user(cls, value: str | None) -> str | None:
+        return _checked("provider_user", value)
 
     @model_validator(mode="after")
     def _one_shape(self) -> UsersFile:
@@ -166,6 +190,11 @@ class UsersFile(BaseModel):
             return self.environments
         return [Environment(id=str(self.environment), users=self.users or [],
                             permission_groups=self.permission_groups or [])]
+
+    def provider_user_of(self, environment: Environment) -> str | None:
+        """The provider's user in ``environment`` (its own setting wins), compared as emails are."""
+        email = environment.provider_user or self.provider_user
+        return email.strip().lower() if email else None
 
 
 @dataclass(frozen=True)
@@ -199,10 +228,13 @@ class ResolvedGroup:
 
 @dataclass(frozen=True)
 class Declaration:
-    """Everything a users file declares."""
+    """Everything a users file declares; ``provider_users``: the provider's user (lowercased email)
+    by environment id, where the file names it."""
 
     users: list[ResolvedUser]
     groups: list[ResolvedGroup]
+    reenable_requires_adopt: bool = False
+    provider_users: dict[str, str] = field(default_factory=dict)
 
 
 def load_users(path: Path) -> list[ResolvedUser]:
@@ -210,14 +242,15 @@ def load_users(path: Path) -> list[ResolvedUser]:
     return load_declaration(path).users
 
 
-def load_declaration(path: Path) -> Declaration:
-    """Load, validate and resolve ``path``; :class:`UsersFileError` lists every problem."""
+def load_declaration(path: Path, *, provider_role_prefix: str = PROVIDER_ROLE_PREFIX) -> Declaration:
+    """Load, validate and resolve ``path``; :class:`UsersFileError` lists every problem.
+    ``provider_role_prefix``: how the provider role's name starts (``<provider stack name>-``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsersFileError(f"{path}: cannot read the users file ({error.strerror})") from error
     with _collector_paused():
-        return _declaration(path, text)
+        return _declaration(path, text, provider_role_prefix)
 
 
 @contextlib.contextmanager
@@ -234,7 +267,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _declaration(path: Path, text: str) -> Declaration:
+def _declaration(path: Path, text: str, provider_role_prefix: str) -> Declaration:
     lines = _LineIndex(path, text)
     try:
         parsed = UsersFile.model_validate(lines.data)
@@ -242,10 +275,14 @@ def _declaration(path: Path, text: str) -> Declaration:
         raise UsersFileError("\n".join(lines.describe(e["loc"], _message(e)) for e in error.errors())) from None
     problems: list[str] = []
     groups = _resolve_groups(parsed, lines, problems)
-    users = _resolve(parsed, lines, problems, {(g.environment_id, g.name) for g in groups})
+    placed = _resolve(parsed, lines, problems, {(g.environment_id, g.name) for g in groups})
+    guard = _ProviderGuard(parsed, lines, groups, provider_role_prefix)
+    for user, loc in placed:
+        problems += guard.problems(user, loc)
     if problems:
         raise UsersFileError("\n".join(problems))
-    return Declaration(users, groups)
+    provider_users = {e.id: email for e in parsed.all_environments() if (email := parsed.provider_user_of(e))}
+    return Declaration([user for user, _loc in placed], groups, bool(parsed.reenable_requires_adopt), provider_users)
 
 
 def _message(error: Any) -> str:
@@ -285,8 +322,9 @@ def _resolve_groups(parsed: UsersFile, lines: _LineIndex, problems: list[str]) -
 
 
 def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
-             groups: set[tuple[str, str]]) -> list[ResolvedUser]:
-    resolved: list[ResolvedUser] = []
+             groups: set[tuple[str, str]]) -> list[tuple[ResolvedUser, tuple[Any, ...]]]:
+    """The resolved users, each with its place in the file."""
+    resolved: list[tuple[ResolvedUser, tuple[Any, ...]]] = []
     seen: dict[tuple[str, str], int] = {}
     for env_index, environment in enumerate(parsed.all_environments()):
         defaults = {**_set(parsed.defaults), **_set(environment.defaults)}  # once per environment
@@ -309,15 +347,95 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
                 problems.append(lines.describe(where, f"names {len(unknown)} group(s) not declared in this "
                                                       "environment's permission_groups; declare them or fix the name"))
                 continue
-            resolved.append(ResolvedUser(
+            resolved.append((ResolvedUser(
                 environment_id=environment.id, email=user.email, type=merged["type"],
                 first_name=merged.get("first_name"), last_name=merged.get("last_name"),
                 api_access=merged.get("api_access"), api_access_principal_arn=merged.get("api_access_principal_arn"),
                 enabled=merged.get("enabled", True), adopt_existing=merged.get("adopt_existing", False),
                 removal_policy=merged.get("removal_policy", "destroy"), permission_groups=member_of,
                 reapply=merged.get("reapply"),
-            ))
+            ), loc))
     return resolved
+
+
+_MANAGE_USERS = ApplicationPermission.MANAGE_USERS_AND_GROUPS
+_INSTEAD = "or register another user for the provider role first (README: Bootstrap)"
+
+
+class _ProviderGuard:
+    """The declarations of the provider's own user that the handler would refuse as a lockout
+    (``lambda_handler.self_access``), found in the file: its user is the one ``provider_user``
+    names, or one whose principal is named like the bootstrap's provider role."""
+
+    def __init__(self, parsed: UsersFile, lines: _LineIndex, groups: list[ResolvedGroup], role_prefix: str) -> None:
+        self.lines = lines
+        self.role_prefix = role_prefix
+        self.emails = {e.id: email for e in parsed.all_environments() if (email := parsed.provider_user_of(e))}
+        self.groups = {(g.environment_id, g.name): g for g in groups}
+        self.group_locs = {(e.id, g.name): _base(parsed, env_index, "permission_groups", index)
+                           for env_index, e in enumerate(parsed.all_environments())
+                           for index, g in enumerate(e.permission_groups)}
+
+    def owns(self, user: ResolvedUser) -> bool:
+        principal = user.api_access_principal_arn
+        return (user.email.strip().lower() == self.emails.get(user.environment_id)
+                or (principal is not None and names_provider_role(principal, self.role_prefix)))
+
+    def problems(self, user: ResolvedUser, loc: tuple[Any, ...]) -> list[str]:
+        """What the handler would refuse, each at the line that sets it; the email is never shown."""
+        if not self.owns(user):
+            return []
+        found = []
+        if not user.enabled:
+            found.append(self._at(loc, "enabled", "is false for {user}, which the provider signs in as: keep it "
+                                                  f"enabled, {_INSTEAD}"))
+        found += self._access_problems(user, loc)
+        if user.type is UserType.APP_USER:
+            found += self._right_problems(user, loc)
+        return found
+
+    def _access_problems(self, user: ResolvedUser, loc: tuple[Any, ...]) -> list[str]:
+        principal = user.api_access_principal_arn
+        if user.api_access is ApiAccess.DISABLED:
+            return [self._at(loc, "api_access", "is DISABLED for {user}, which would lose its API access: keep "
+                                                f"ENABLED with the provider role as principal, {_INSTEAD}")]
+        if principal is not None and not names_provider_role(principal, self.role_prefix):
+            return [self._at(loc, "api_access_principal_arn", f"names another role than the provider's "
+                             f"({self.role_prefix}<region>) for {{user}}, which would lose its API access: declare "
+                             f"the provider role, {_INSTEAD}")]
+        if principal is None and user.api_access is None:
+            return [self.lines.describe((*loc, "email"), "is the provider's own user, declared without "
+                                        "api_access_principal_arn (API access DISABLED): declare the provider role "
+                                        f"as its principal (or api_access: ENABLED), {_INSTEAD}")]
+        return []
+
+    def _right_problems(self, user: ResolvedUser, loc: tuple[Any, ...]) -> list[str]:
+        """An APP_USER manages users only through a group with ManageUsersAndGroups."""
+        groups = [self.groups[(user.environment_id, name)] for name in user.permission_groups]
+        if any(_MANAGE_USERS in g.application_permissions for g in groups):
+            return []
+        if not groups:
+            return [self._at(loc, "type", f"is APP_USER for {{user}}, in no permission group with {_MANAGE_USERS}: "
+                                          "it could not manage users, and the provider signs in as it: make it "
+                                          f"SUPER_USER or add it to a group with {_MANAGE_USERS}, {_INSTEAD}")]
+        user_line = self.lines.line_of((*loc, "email"))
+        return [self.lines.describe(
+            self._group_key(g), f"lacks {_MANAGE_USERS}, which the provider's own user (line {user_line}), an "
+            "APP_USER, needs from one of its groups: add it here or to another of that user's groups, or make that "
+            f"user SUPER_USER, {_INSTEAD}") for g in groups]
+
+    def _group_key(self, group: ResolvedGroup) -> tuple[Any, ...]:
+        loc = self.group_locs[(group.environment_id, group.name)]
+        return (*loc, "application_permissions") if self.lines.has((*loc, "application_permissions")) \
+            else (*loc, "name")
+
+    def _at(self, loc: tuple[Any, ...], key: str, problem: str) -> str:
+        """``problem`` at the line that gives the user ``key``: its own, its environment's defaults, the file's."""
+        places = ((*loc, key), (*loc[:-2], "defaults", key), ("defaults", key))
+        place = next((p for p in places if self.lines.has(p)), (*loc, key))
+        user = "the provider's own user" + ("" if place == places[0] else
+                                             f" (line {self.lines.line_of((*loc, 'email'))})")
+        return self.lines.describe(place, problem.format(user=user))
 
 
 def _set(model: BaseModel) -> dict[str, Any]:
@@ -376,6 +494,10 @@ class _LineIndex:
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 self._walk(item, (*loc, index))
+
+    def has(self, loc: tuple[Any, ...]) -> bool:
+        """Whether the document itself has this key or item."""
+        return loc in self._lines
 
     def line_of(self, loc: tuple[Any, ...]) -> int:
         while loc and loc not in self._lines:

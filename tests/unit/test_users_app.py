@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
 
+import app  # the repository's app.py
 from finspace_constructs.enums import UserType
 from finspace_constructs.users_app import BUCKETS, FinSpaceUsersStack, bucket_of
-from finspace_constructs.users_file import ResolvedUser
+from finspace_constructs.users_file import ResolvedUser, UsersFileError
 
 MAX_RESOURCES = 500
 MAX_TEMPLATE_BYTES = 1_000_000  # CloudFormation's limit for a template in S3
@@ -66,3 +69,23 @@ def test_five_thousand_users_fit_cloudformation_limits_and_adding_users_moves_no
     located_before, located_after = user_locations(before), user_locations(after)
     assert len(located_before) == 5000
     assert all(located_after[email] == where for email, where in located_before.items())
+
+
+def test_app_gives_the_provider_the_users_file_s_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "teams.yaml"
+    path.write_text("reenable_requires_adopt: true\nprovider_user: robot@example.com\nenvironment: e\nusers:\n"
+                    "  - {email: robot@example.com, type: SUPER_USER,\n"
+                    "     api_access_principal_arn: 'arn:aws:iam::123456789012:role/TeamB-us-east-1'}\n")
+    monkeypatch.chdir(tmp_path)  # no users.yaml here
+
+    def switch(context: dict[str, str]) -> str:
+        stacks = app.build(cdk.App(context=context))
+        (function,) = Template.from_stack(stacks[0]).find_resources("AWS::Lambda::Function").values()
+        variables: dict[str, str] = function["Properties"]["Environment"]["Variables"]
+        return variables["FINSPACE_REENABLE_REQUIRES_ADOPT"]
+
+    assert switch({"usersFile": str(path), "providerStackName": "TeamB"}) == "true"  # its role: TeamB-<region>
+    assert switch({"usersFile": str(path), "providerStackName": "TeamB", "providerOnly": "true"}) == "true"
+    assert switch({"providerOnly": "true"}) == "false"  # no users file: the default
+    with pytest.raises(UsersFileError, match="names another role than the provider's"):
+        switch({"usersFile": str(path)})  # the default provider's role is another

@@ -188,3 +188,116 @@ def test_either_loader_reports_the_same_lines(tmp_path: Path, monkeypatch: pytes
         "9: users[2].type: must be 'SUPER_USER' or 'APP_USER'",
     ]
     assert syntax[0].split("users.yaml:", 1)[1].startswith("11: not valid YAML")
+
+
+PROVIDER_ROLE = "arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1"
+PROVIDER_FILE = f"""\
+environment: e
+provider_user: Robot@Example.com
+permission_groups:
+  - {{name: admins, application_permissions: [ManageUsersAndGroups, GetTemporaryCredentials]}}
+  - {{name: analysts, application_permissions: [AccessNotebooks]}}
+users:
+  - email: ' robot@example.com'
+    type: SUPER_USER
+    api_access_principal_arn: {PROVIDER_ROLE}
+  - {{email: ada@example.com, type: APP_USER, enabled: false, permission_groups: [analysts]}}
+"""
+
+
+def test_provider_user_and_the_reenable_setting_are_read(tmp_path: Path) -> None:
+    plain = load_declaration(write(tmp_path, PROVIDER_FILE))
+    strict = load_declaration(write(tmp_path, "reenable_requires_adopt: true\n" + PROVIDER_FILE))
+
+    assert (plain.reenable_requires_adopt, plain.provider_users) == (False, {"e": "robot@example.com"})
+    assert strict.reenable_requires_adopt is True
+    assert errors_of(tmp_path, "reenable_requires_adopt: sometimes\n" + PROVIDER_FILE)[0].endswith(
+        "users.yaml:1: reenable_requires_adopt: must be true or false")
+    assert "provider_user: is not a valid email address" in errors_of(
+        tmp_path, PROVIDER_FILE.replace("provider_user: Robot@Example.com", "provider_user: robot"))[0]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # the user provider_user names (case and blanks aside)
+        (("    type: SUPER_USER\n", "    type: SUPER_USER\n    enabled: false\n"),
+         "users.yaml:9: users[0].enabled: is false for the provider's own user, which the provider signs in as"),
+        (("    type: SUPER_USER\n", "    type: SUPER_USER\n    api_access: DISABLED\n"),
+         "users.yaml:9: users[0].api_access: is DISABLED for the provider's own user, which would lose its API access"),
+        ((PROVIDER_ROLE, "arn:aws:iam::123456789012:role/analytics"),
+         "users.yaml:9: users[0].api_access_principal_arn: names another role than the provider's "
+         "(FinSpaceUserProvider-<region>) for the provider's own user"),
+        ((f"    api_access_principal_arn: {PROVIDER_ROLE}\n", ""),
+         "users.yaml:7: users[0].email: is the provider's own user, declared without api_access_principal_arn"),
+        (("type: SUPER_USER", "type: APP_USER"),
+         "users.yaml:8: users[0].type: is APP_USER for the provider's own user, in no permission group with "
+         "ManageUsersAndGroups"),
+        # a group that no longer gives the provider's APP_USER the right to manage users
+        (("    type: SUPER_USER\n", "    type: APP_USER\n    permission_groups: [admins]\n"),
+         None),
+        (("    type: SUPER_USER\n", "    type: APP_USER\n    permission_groups: [analysts]\n"),
+         "users.yaml:5: permission_groups[1].application_permissions: lacks ManageUsersAndGroups, which the "
+         "provider's own user (line 7), an APP_USER, needs from one of its groups"),
+        # a value from the defaults is reported where it is set
+        (("users:\n", "defaults: {enabled: false}\nusers:\n"),
+         "users.yaml:6: defaults.enabled: is false for the provider's own user (line 8)"),
+        # what keeps the provider's access is no lockout: an APP_USER above, SUPER_USER, another user disabled
+        (("provider_user: Robot@Example.com\n", ""), None),
+    ],
+)
+def test_a_declaration_that_would_lock_the_provider_out_is_refused(
+    tmp_path: Path, edit: tuple[str, str], expected: str | None
+) -> None:
+    text = PROVIDER_FILE.replace(*edit)
+    assert text != PROVIDER_FILE
+
+    if expected is None:
+        load_declaration(write(tmp_path, text))
+        return
+    errors = errors_of(tmp_path, text)
+
+    assert len(errors) == 1, errors
+    assert expected in errors[0]
+    assert "register another user for the provider role first (README: Bootstrap)" in errors[0]
+    assert "robot" not in errors[0].lower()
+
+
+def test_the_provider_role_name_alone_tells_the_provider_user(tmp_path: Path) -> None:
+    unnamed = PROVIDER_FILE.replace("provider_user: Robot@Example.com\n", "")
+    path = write(tmp_path, unnamed.replace("    type: SUPER_USER\n", "    type: SUPER_USER\n    enabled: false\n"))
+    with pytest.raises(UsersFileError, match=r"users\[0\]\.enabled: is false for the provider's own user"):
+        load_declaration(path)
+    # another user disabled, its principal not the provider's, is no lockout
+    assert not load_declaration(write(tmp_path, unnamed)).users[1].enabled
+
+
+def test_another_provider_stack_names_its_role_after_itself(tmp_path: Path) -> None:
+    path = write(tmp_path, PROVIDER_FILE.replace("FinSpaceUserProvider-us-east-1", "TeamBProvider-us-east-1"))
+
+    (robot, _ada) = load_declaration(path, provider_role_prefix="TeamBProvider-").users
+    with pytest.raises(UsersFileError, match="names another role than the provider's"):
+        load_declaration(path)
+    assert robot.api_access_principal_arn == "arn:aws:iam::123456789012:role/TeamBProvider-us-east-1"
+
+
+def test_an_environment_names_its_own_provider_user(tmp_path: Path) -> None:
+    text = f"""\
+provider_user: robot@example.com
+environments:
+  - id: a
+    users:
+      - {{email: robot@example.com, type: SUPER_USER, enabled: false}}
+  - id: b
+    provider_user: other-robot@example.com
+    users:
+      - {{email: robot@example.com, type: SUPER_USER, enabled: false}}
+      - {{email: other-robot@example.com, type: SUPER_USER, api_access_principal_arn: {PROVIDER_ROLE}}}
+"""
+    errors = errors_of(tmp_path, text)
+
+    assert [e.split("users.yaml:", 1)[1].split(":", 1)[0] for e in errors] == ["5", "5"]
+    assert [e.split(": ", 2)[1] for e in errors] == ["environments[0].users[0].enabled",
+                                                     "environments[0].users[0].email"]  # and no principal
+    assert load_declaration(write(tmp_path, text.replace("provider_user: robot@example.com\n", "")
+                                  )).provider_users == {"b": "other-robot@example.com"}
