@@ -13,6 +13,7 @@ from constructs import Construct
 from ._handler import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE, FieldSpec, value_problem
 from .enums import ApiAccess, UserType
 from .provider import FinSpaceUserProvider
+from .provider_identity import names_provider_role
 from .resource_properties import user_properties
 from .tokens import is_token
 
@@ -78,6 +79,8 @@ class FinSpaceUser(Construct):
             permission_group_ids=[g if isinstance(g, str) else g.permission_group_id for g in permission_groups],
         )
         validate_literals(self, properties, FIELDS, _PROP_NAMES)
+        literal = principal_arn is not None and not is_token(principal_arn)
+        _refuse_lockout(self, properties, literal and names_provider_role(str(principal_arn)))
         if (properties.get("ApiAccessPrincipalArn") is not None and properties["ApiAccess"] != API_ACCESS_ENABLED
                 and not is_token(str(properties["ApiAccessPrincipalArn"]))):
             raise ValueError(f"FinSpaceUser {self.node.path}: api_access_principal needs api_access=ApiAccess.ENABLED;"
@@ -96,6 +99,7 @@ class FinSpaceUser(Construct):
                 "later disables that user (use RemovalPolicy.RETAIN to keep it)",
             )
         self.provider = provider or FinSpaceUserProvider.of(self)
+        _refuse_lockout(self, properties, api_access_principal is self.provider.role)
         self.provider.check_user(self, environment_id, email_address, permission_groups)
         self.resource = provider_resource(self, self.provider, RESOURCE_TYPE, properties, removal_policy)
 
@@ -120,6 +124,21 @@ _PROP_NAMES = {
     "ApiAccessPrincipalArn": "api_access_principal", "Enabled": "enabled", "AdoptExisting": "adopt_existing",
     "PermissionGroupIds": "permission_groups", "Reapply": "reapply",
 }
+
+
+def _refuse_lockout(user: FinSpaceUser, properties: dict[str, Any], provider_principal: bool) -> None:
+    """A user whose principal is the provider's role is the one the provider signs in as: disabling it,
+    or taking its API access, would lock the provider out (the handler refuses it at deploy time)."""
+    if not provider_principal:
+        return
+    wrong = (["enabled=False"] if properties["Enabled"] == "false" else []) + (
+        ["api_access=ApiAccess.DISABLED"] if properties["ApiAccess"] != API_ACCESS_ENABLED else [])
+    if wrong:
+        raise ValueError(f"FinSpaceUser {user.node.path}: api_access_principal is the provider's role, so this is the "
+                         f"provider's own FinSpace user, and {' and '.join(wrong)} would lock the provider out; keep "
+                         "it enabled with API access, or register another user for the provider role first "
+                         "(README: Bootstrap)")
+
 
 def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource_type: str,
                       properties: dict[str, Any], removal_policy: RemovalPolicy) -> CustomResource:

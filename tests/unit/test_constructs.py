@@ -196,6 +196,50 @@ def test_tokens_are_left_to_deploy_time() -> None:
     Template.from_stack(stack).has_resource_properties("Custom::FinSpaceUser", {"EmailAddress": {"Ref": "Email"}})
 
 
+PROVIDER_ROLE = "arn:aws:iam::123456789012:role/FinSpaceUserProvider-eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("props", "refused"),
+    [
+        ({"api_access_principal": PROVIDER_ROLE, "enabled": False}, "enabled=False would lock the provider out"),
+        ({"api_access_principal": PROVIDER_ROLE, "api_access": ApiAccess.DISABLED},
+         "api_access=ApiAccess.DISABLED would lock the provider out"),
+        ({"api_access_principal": "arn:aws:iam::123456789012:role/path/FinSpaceUserProvider-eu-west-1",
+          "enabled": False, "api_access": ApiAccess.DISABLED},
+         "enabled=False and api_access=ApiAccess.DISABLED would lock the provider out"),
+    ],
+)
+def test_the_provider_s_own_user_cannot_be_disabled_or_lose_api_access(props: dict[str, Any], refused: str) -> None:
+    with pytest.raises(ValueError, match="provider's own FinSpace user") as exc:
+        add_user(new_stack(), **props)
+
+    assert refused in str(exc.value)
+    assert "FinSpaceUser Users/Ada: api_access_principal is the provider's role" in str(exc.value)
+    assert "register another user for the provider role first (README: Bootstrap)" in str(exc.value)
+
+
+def test_the_provider_s_role_object_marks_its_own_user_too() -> None:
+    stack = new_stack()
+    provider = FinSpaceUserProvider.of(stack)
+
+    with pytest.raises(ValueError, match="enabled=False would lock the provider out"):
+        add_user(stack, api_access_principal=provider.role, enabled=False)
+
+
+def test_other_roles_and_tokens_may_be_disabled() -> None:
+    stack = new_stack()
+    imported = iam.Role.from_role_arn(stack, "Imported", cdk.Fn.import_value("SomeRoleArn"))
+
+    add_user(stack, "Ada", api_access_principal=ROLE, enabled=False)
+    add_user(stack, "Bob", api_access_principal=imported, enabled=False)
+    add_user(stack, "Cy", api_access_principal="arn:aws:iam::123456789012:role/FinSpaceUserProviderTeamB-x",
+             enabled=False)  # another name, not the bootstrap's provider role
+
+    assert len(Template.from_stack(stack).find_resources("Custom::FinSpaceUser",
+                                                         {"Properties": {"Enabled": "false"}})) == 3
+
+
 def test_synthesized_template_passes_cfn_lint_without_errors() -> None:
     stack = new_stack()
     add_user(stack, api_access_principal=ROLE)
