@@ -87,6 +87,11 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", action="append", choices=("SUPER_USER", "APP_USER"), help="only this type")
     parser.add_argument("--status", action="append", choices=("ENABLED", "DISABLED"), help="only this status")
     parser.add_argument("--group", action="append", metavar="NAME", help="only members of this group (repeatable)")
+    provider = parser.add_argument_group("the provider's own user (left out; the file names it in provider_user)")
+    provider.add_argument("--provider-role-arn", metavar="ARN",
+                          help="the provider role's ARN (default: any role named FinSpaceUserProvider-<region>)")
+    provider.add_argument("--include-provider", action="store_true",
+                          help="declare the provider's own user as it is, instead of naming it in provider_user")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
+from finspace_constructs.provider_identity import PROVIDER_ROLE_PREFIX
+
 from ._handler import ApiCallError, DeadlineError, Persistence, ProgrammaticCredentials, new_session
 from .errors import CommandError
 from .reader import EnvironmentSnapshot, UserRecord, read_environment
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["Administrators", "FinSpace", "local_finspace", "real_finspace", "role_key"]
 
 READ_BUDGET_S = 120.0  # per environment: throttling is retried this long
-PROVIDER_ROLE_PREFIX = "FinSpaceUserProvider"
 
 
 def role_key(arn: str) -> tuple[str, str] | None:
@@ -63,7 +64,7 @@ class Administrators:
         caller = role_key(caller_role_arn)
         if caller is None:
             raise CommandError(f"{caller_role_arn} is not an IAM role ARN", "usage")
-        provider = (caller[0], f"{PROVIDER_ROLE_PREFIX}-{region}")
+        provider = (caller[0], f"{PROVIDER_ROLE_PREFIX}{region}")
         return cls(frozenset({caller, provider}), frozenset(e.lower() for e in emails))
 
 

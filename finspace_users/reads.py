@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from finspace_constructs.users_file import load_declaration
 
 from .drift import Finding, find_drift
 from .errors import EXIT_DRIFT, EXIT_OK, CommandError
-from .finspace import FinSpace, local_finspace, real_finspace
-from .importer import ImportFilter, environment_document, render, selected_users
+from .finspace import FinSpace, local_finspace, real_finspace, role_key
+from .importer import ImportFilter, environment_document, provider_recogniser, render, selected_users
 from .output import Output, table
 
 __all__ = ["drift", "import_users", "list_users"]
@@ -79,15 +80,20 @@ def list_users(args: argparse.Namespace, out: Output) -> int:
 
 def import_users(args: argparse.Namespace, out: Output) -> int:
     target = Path(args.output)
+    if args.provider_role_arn and role_key(args.provider_role_arn) is None:
+        raise CommandError(f"--provider-role-arn {args.provider_role_arn} is not an IAM role ARN", "usage")
     with _finspace(args) as finspace:
-        chosen = _filter(args, finspace)
+        chosen = replace(_filter(args, finspace), include_provider=args.include_provider,
+                         is_provider=provider_recogniser(args.provider_role_arn))
         documents = [environment_document(finspace.read(e), chosen) for e in _environments(args)]
         made = _made(finspace)
     written = _write(target, documents, args.split)
     out.emit({"files": written, **made})
     for entry in written:
+        left_out = ("; the provider's own user is left out, named in provider_user"
+                    if entry["providerUserLeftOut"] else "")
         out.say(f"Wrote {entry['users']} user(s) and {entry['groups']} group(s) of {', '.join(entry['environments'])} "
-                f"to {entry['path']}: every entry adopts what exists (adopt_existing: true)")
+                f"to {entry['path']}: every entry adopts what exists (adopt_existing: true){left_out}")
     return EXIT_OK
 
 
@@ -106,7 +112,8 @@ def _write(target: Path, documents: list[dict[str, Any]], split: bool) -> list[d
         path.write_text(render(chunk), encoding="utf-8")
         written.append({"path": str(path), "environments": [d["id"] for d in chunk],
                         "users": sum(len(d["users"]) for d in chunk),
-                        "groups": sum(len(d["permission_groups"]) for d in chunk)})
+                        "groups": sum(len(d["permission_groups"]) for d in chunk),
+                        "providerUserLeftOut": any("provider_user" in d for d in chunk)})
     return written
 
 

@@ -83,10 +83,12 @@ def test_import_then_deploy_adopts_everything_and_changes_nothing(
     planned = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(users_file))
 
     assert (code, imported["mutatingCallsMade"]) == (0, 0)
-    assert imported["files"] == [{"path": str(users_file), "environments": [ENV], "users": 3, "groups": 2}]
+    assert imported["files"] == [{"path": str(users_file), "environments": [ENV], "users": 3, "groups": 2,
+                                  "providerUserLeftOut": True}]
     assert users_file.read_bytes() == first  # byte-stable
     declaration = load_declaration(users_file)
     assert [u.email for u in declaration.users] == ["ada@example.com", "bob@example.com", "gone@example.com"]
+    assert declaration.provider_users == {ENV: "finspace-provider@example.com"}  # named, not declared
     assert all(u.adopt_existing for u in declaration.users)
     assert all(g.adopt_existing for g in declaration.groups)
     assert "environment.admin@example.com" not in first.decode()  # administrators are left out
