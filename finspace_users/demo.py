@@ -17,20 +17,22 @@ import re
 from pathlib import Path
 from typing import Any
 
-from finspace_constructs.users_file import load_users
+from finspace_constructs._handler import PROVIDER_ROLE_VARIABLE
+from finspace_constructs.users_file import Declaration, load_declaration
 from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth, templates_by_stack
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackStateError
 from finspace_local.cfn.state import StackStore
 from finspace_local.server import Emulator
 from finspace_local.webapp import ADMINISTRATOR_EMAILS, registration_steps
+from lambda_handler.self_access import ProviderRole
 
 from .changes import Changes, FinSpaceState, changes_between, resource_labels
 from .errors import EXIT_ERROR, EXIT_OK
 from .finspace import local_finspace
 from .forecast import Plan, forecast
-from .local import DEMO_REGION, ENVIRONMENTS, PROVIDER_KEYS, open_emulator
+from .local import DEMO_ACCOUNT, DEMO_PROVIDER_ROLE_ARN, DEMO_REGION, ENVIRONMENTS, PROVIDER_KEYS, open_emulator
 from .output import Output, table
-from .simulate import GROUP_TYPE, USER_TYPE
+from .simulate import GROUP_TYPE, USER_TYPE, Guards, NamedProvider, PlannedChange
 
 __all__ = ["StackStateError", "deploy", "destroy", "diff", "provider_role_arn"]
 
@@ -68,11 +70,13 @@ class Session:
         return Driver(self.state / "stacks", self.emulator.ca, default_function=function, on_event=record)
 
     def function(self, out: Path, template: dict[str, Any]) -> LambdaFunction:
-        """The provider function as its template declares it (handler, timeout, reserved concurrency)."""
+        """The provider function as its template declares it (handler, timeout, reserved concurrency,
+        its literal variables); its role's ARN, a reference there, is the role the demo's keys act as."""
         resource, code_dir = provider_function(out, template)
         return LambdaFunction(HandlerSpec.for_function(resource, code_dir, environment={
             "AWS_REGION": DEMO_REGION, "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
-            "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()}))
+            "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], PROVIDER_ROLE_VARIABLE: DEMO_PROVIDER_ROLE_ARN,
+            **self.emulator.environment()}))
 
     def users(self) -> list[dict[str, Any]]:
         """The users of every environment, but the administrators (read through the web application)."""
@@ -101,17 +105,17 @@ class Session:
         return dict(sorted(counts.items()))
 
 
-def synthesized(args: argparse.Namespace, out: Output) -> tuple[Path, dict[str, Any]]:
+def synthesized(args: argparse.Namespace, out: Output) -> tuple[Path, dict[str, Any], Declaration]:
     """Check the users file here (precise errors), then run ``cdk synth`` into the state directory."""
     users_file = Path(args.users_file).resolve()
-    load_users(users_file)
+    declaration = load_declaration(users_file)
     cdk_out = Path(args.state_dir) / "cdk.out"
     out.say(f"[bold]cdk synth[/] {args.users_file}")
-    return cdk_out, synth(cdk_out.resolve(), {"usersFile": str(users_file)})
+    return cdk_out, synth(cdk_out.resolve(), {"usersFile": str(users_file)}), declaration
 
 
 def deploy(args: argparse.Namespace, out: Output) -> int:
-    cdk_out, template = synthesized(args, out)
+    cdk_out, template, _declaration = synthesized(args, out)
     with open_emulator(args.state_dir) as emulator:
         session = Session(args, out, emulator)
         function, events = session.function(cdk_out, template), list[StackEvent]()
@@ -137,10 +141,16 @@ def deploy(args: argparse.Namespace, out: Output) -> int:
 
 def provider_role_arn(driver: Driver) -> str:
     """The ARN IAM gives the provider stack's role, from its (stable) RoleName."""
-    stack = driver.stack(PROVIDER_STACK_NAME)
-    assert stack is not None, "deploy the provider stack first"
-    (role,) = [r for r in stack.resources.values() if r.type == "AWS::IAM::Role"]
-    return f"arn:aws:iam::{driver.account}:role/{role.properties['RoleName']}"
+    arn = deployed_role_arn(driver.store, driver.account)
+    assert arn is not None, "deploy the provider stack first"
+    return arn
+
+
+def deployed_role_arn(store: StackStore, account: str = DEMO_ACCOUNT) -> str | None:
+    """The provider stack's role ARN, once that stack is deployed."""
+    stack = store.load(PROVIDER_STACK_NAME)
+    roles = [r for r in stack.resources.values() if r.type == "AWS::IAM::Role"] if stack else []
+    return f"arn:aws:iam::{account}:role/{roles[0].properties['RoleName']}" if len(roles) == 1 else None
 
 
 def _register(session: Session, role_arn: str) -> str:
@@ -182,29 +192,42 @@ def destroy(args: argparse.Namespace, out: Output) -> int:
 
 def diff(args: argparse.Namespace, out: Output) -> int:
     """The next deploy's plan: read-only (list operations through the API, the stacks' state)."""
-    cdk_out, template = synthesized(args, out)
+    cdk_out, template, declaration = synthesized(args, out)
     templates = templates_by_stack(cdk_out, STACK_NAME, template)
+    store = StackStore(Path(args.state_dir) / "stacks")
     with local_finspace(Path(args.state_dir), frozenset()) as finspace:
-        plan = forecast(StackStore(Path(args.state_dir) / "stacks"), STACK_NAME, templates, finspace.read)
+        plan = forecast(store, STACK_NAME, templates, finspace.read, guards(store, declaration))
         reads = finspace.emulator.mutating_calls() if finspace.emulator else []
     out.emit({**plan.as_dict(), "mutatingCallsMade": len(reads)})
     _print_plan(out, plan)
     return EXIT_OK
 
 
+def guards(store: StackStore, declaration: Declaration) -> Guards:
+    """The handler's view of itself after the deploy: the provider role (deployed; else the users
+    file's provider_user and the role's name tell its user) and the file's reenable_requires_adopt."""
+    arn = deployed_role_arn(store)
+    role = ProviderRole(arn) if arn else NamedProvider(declaration.provider_users.values())
+    return Guards(role, declaration.reenable_requires_adopt)
+
+
 def _print_plan(out: Output, plan: Plan) -> None:
-    rows = [(c.action, c.kind, c.subject, c.environment_id, _details(c.fields, c.status, c.joins, c.leaves, c.reason),
-             ", ".join(c.calls) or "-") for c in plan.changes]
+    rows = [(c.action, c.kind, c.subject, c.environment_id, _details(c), ", ".join(c.calls) or "-")
+            for c in plan.changes]
     out.show(table("Planned (next deploy)", ("action", "kind", "user or group", "environment", "what changes",
                                             "FinSpace calls"), rows))
     calls = plan.calls()
+    reenabled = len(plan.reenabling)
     out.say("Planned FinSpace calls: " + (", ".join(f"{op} x{n}" for op, n in calls.items()) or "none")
+            + (f"; [yellow]re-enables {reenabled} user(s) disabled outside this stack[/]" if reenabled else "")
             + (f"; [red]{len(plan.failing)} will fail[/]: the deploy would roll back" if plan.failing else ""))
 
 
-def _details(fields: list[str], status: str, joins: list[str], leaves: list[str], reason: str) -> str:
-    parts = ([f"fields: {', '.join(fields)}"] if fields else []) + ([f"status: {status}"] if status else [])
-    parts += [f"+{g}" for g in joins] + [f"-{g}" for g in leaves] + ([reason] if reason else [])
+def _details(change: PlannedChange) -> str:
+    parts = [f"fields: {', '.join(change.fields)}"] if change.fields else []
+    parts += [f"status: {change.status}"] if change.status else []
+    parts += [f"+{g}" for g in change.joins] + [f"-{g}" for g in change.leaves] + change.notes
+    parts += [change.reason] if change.reason else []
     return "; ".join(parts) or "no FinSpace change"
 
 

@@ -20,7 +20,7 @@ from finspace_local.cfn.template import Resolver, stringify
 
 from .local import DEMO_ACCOUNT, DEMO_REGION
 from .reader import EnvironmentSnapshot
-from .simulate import GROUP_TYPE, USER_TYPE, PlannedChange, Request, simulate
+from .simulate import GROUP_TYPE, REENABLES, USER_TYPE, Guards, PlannedChange, Request, simulate
 
 __all__ = ["Plan", "forecast"]
 
@@ -43,9 +43,14 @@ class Plan:
     def failing(self) -> list[PlannedChange]:
         return [c for c in self.changes if c.action == "fail"]
 
+    @property
+    def reenabling(self) -> list[PlannedChange]:
+        """The users found DISABLED that the deploy enables again (README: Diff)."""
+        return [c for c in self.changes if REENABLES in c.notes]
+
     def as_dict(self) -> dict[str, Any]:
         return {"changes": [c.as_dict() for c in self.changes], "finspaceCalls": self.calls(),
-                "willFail": bool(self.failing)}
+                "willFail": bool(self.failing), "reenables": [c.resource for c in self.reenabling]}
 
 
 class _Pending(dict[str, str]):
@@ -64,11 +69,13 @@ def placeholder(logical_id: str) -> str:
     return "new-" + hashlib.sha256(logical_id.encode()).hexdigest()[:20]
 
 
-def forecast(store: StackStore, stack_name: str, templates: dict[str, dict[str, Any]], read: Read) -> Plan:
-    """The plan for deploying ``templates`` (by driver stack name) over ``stack_name``'s state."""
+def forecast(store: StackStore, stack_name: str, templates: dict[str, dict[str, Any]], read: Read,
+             guards: Guards | None = None) -> Plan:
+    """The plan for deploying ``templates`` (by driver stack name) over ``stack_name``'s state;
+    ``guards``: the provider's role and settings, as the handler will have them."""
     requests = list(_requests(store, stack_name, templates, {}))
     names = {placeholder(r.logical_id): str(r.properties.get("Name")) for r in requests if r.type == GROUP_TYPE}
-    changes = simulate(requests, read, names)
+    changes = simulate(requests, read, names, guards)
     return Plan(tuple(changes))
 
 
