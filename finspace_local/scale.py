@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
+from lambda_handler.self_access import PROVIDER_ROLE_VARIABLE
 
 from .cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth
 from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackResult
@@ -127,6 +128,7 @@ class _Bench:
         self.driver.default_function = self.function
         result = self.driver.deploy(PROVIDER_STACK_NAME, provider, template_dir=out)
         (role_arn,) = [r.data["Arn"] for r in result.stack.resources.values() if r.type == "AWS::IAM::Role"]
+        self.function.add_environment({PROVIDER_ROLE_VARIABLE: role_arn})  # the template's GetAtt, resolved
         self.emulator.backend.assign_role(PROVIDER_KEYS[0], role_arn)
         self.emulator.web_app.register_role(ENVIRONMENT_ID, role_arn)
         for index in range(self.settings.invalid):

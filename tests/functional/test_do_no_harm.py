@@ -189,3 +189,16 @@ def test_destroy_completes_and_keeps_a_group_whose_member_the_stack_retains(stac
     assert stack.users()["kept@example.com"]["status"] == "ENABLED"
     names = [g["name"] for g in call(stack, "ListPermissionGroups", maxResults=100)["permissionGroups"]]
     assert "desk" in names
+
+
+def test_a_renamed_group_is_neither_deleted_nor_left_without_its_members(stack: StackHarness) -> None:
+    member = user("mia@example.com", PermissionGroupIds=[{"Fn::GetAtt": ["Desk", "PermissionGroupId"]}])
+    assert stack.deploy(template(Desk=group("desk"), Mia=member)).ok
+    moved = user("mia@example.com", PermissionGroupIds=[{"Fn::GetAtt": ["TradingDesk", "PermissionGroupId"]}])
+
+    result = stack.deploy(template(TradingDesk=group("desk", AdoptExisting="true"), Mia=moved))
+
+    assert result.status == "UPDATE_COMPLETE"
+    assert not [e for e in result.events if e.status.endswith("_FAILED")]
+    assert "DeletePermissionGroup" not in stack.mutating_calls()
+    assert list(stack.groups_of("mia@example.com").values()) == ["ADDITION_SUCCESS"]
