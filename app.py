@@ -57,6 +57,12 @@ def provider_options(app: cdk.App) -> dict[str, Any]:
     return options
 
 
+def allowed_stacks(app: cdk.App) -> list[str]:
+    """More stacks that may use the provider (``allowedStacks``, comma-separated: plain CloudFormation
+    templates, other apps); the users stack always may (README: Security)."""
+    return [name.strip() for name in str(app.node.try_get_context("allowedStacks") or "").split(",") if name.strip()]
+
+
 def users_file(app: cdk.App, provider_name: str, *, provider_only: bool) -> Declaration | None:
     """The users file (``usersFile``, default users.yaml); with ``providerOnly`` only when one is given
     or the default exists, since the provider takes its settings (``reenable_requires_adopt``) from it."""
@@ -74,12 +80,14 @@ def build(app: cdk.App) -> list[cdk.Stack]:
                         or PROVIDER_STACK_NAME)
     declaration = users_file(app, provider_name, provider_only=provider_only)
     options = provider_options(app)
+    users_stack = str(context("stackName") or USERS_STACK_NAME)
+    options["allowed_stacks"] = [users_stack, *allowed_stacks(app)]
     if declaration is not None:
         options["reenable_requires_adopt"] = declaration.reenable_requires_adopt
     provider = FinSpaceUserProviderStack(app, provider_name, provider_options=options)
     if declaration is None or provider_only:
         return [provider]
-    users = FinSpaceUsersStack(app, str(context("stackName") or USERS_STACK_NAME), users=declaration.users,
+    users = FinSpaceUsersStack(app, users_stack, users=declaration.users,
                                groups=declaration.groups, provider=provider.provider)
     return [provider, users]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 __all__ = [
+    "ALLOWED_STACKS_VARIABLE",
     "API_ACCESS_ENABLED",
     "ASSET_DIR",
     "BYTECODE_DIR",
@@ -25,6 +26,7 @@ __all__ = [
     "RECORDS_PATH",
     "RECORDS_PATH_VARIABLE",
     "REENABLE_VARIABLE",
+    "STACK_PATTERN",
     "USER_RESOURCE_TYPE",
     "FieldSpec",
     "value_problem",
@@ -37,6 +39,8 @@ HANDLER_PACKAGE = (f"{__package__}._asset.lambda_handler" if (ASSET_DIR / "lambd
                    else "lambda_handler")
 
 if TYPE_CHECKING:
+    from lambda_handler.callers import ALLOWED_STACKS_VARIABLE
+    from lambda_handler.callers import PATTERN as STACK_PATTERN
     from lambda_handler.permission_groups import GROUP_FIELDS
     from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
     from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
@@ -55,6 +59,8 @@ else:
     USER_RESOURCE_TYPE = _properties.RESOURCE_TYPE
     GROUP_FIELDS = _groups.GROUP_FIELDS
     GROUP_RESOURCE_TYPE = _groups.RESOURCE_TYPE
+    _callers = import_module(f"{HANDLER_PACKAGE}.callers")
+    ALLOWED_STACKS_VARIABLE, STACK_PATTERN = _callers.ALLOWED_STACKS_VARIABLE, _callers.PATTERN
     _records = import_module(f"{HANDLER_PACKAGE}.records")
     RECORDS_PATH = _records.DEFAULT_RECORDS_PATH
     RECORDS_PATH_VARIABLE = _records.RECORDS_PATH_VARIABLE

@@ -15,7 +15,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ._handler import PROVIDER_ROLE_VARIABLE, RECORDS_PATH, RECORDS_PATH_VARIABLE, REENABLE_VARIABLE
+from ._handler import (
+    ALLOWED_STACKS_VARIABLE,
+    PROVIDER_ROLE_VARIABLE,
+    RECORDS_PATH,
+    RECORDS_PATH_VARIABLE,
+    REENABLE_VARIABLE,
+    STACK_PATTERN,
+)
 from .bundling import HANDLER, handler_code
 from .tokens import is_token
 
@@ -62,6 +69,10 @@ class FinSpaceUserProvider(Construct):
         ``ListStackResources``), keep adoption records under the SSM path ``/finspace-user-provider/adopted``
         and write the function's own log group (plus the network interface permissions Lambda needs when
         ``vpc`` is given).
+    :param allowed_stacks: the stacks that may use this provider: names, ``*`` standing for any
+        characters; each also allows its nested stacks (``NAME-*``). A request from any other stack is
+        refused before any FinSpace call, and the role may read only these stacks.
+        :default: - this provider's own top-level stack (and its nested stacks)
     :param reenable_requires_adopt: whether re-enabling a DISABLED user (one disabled outside the stacks,
         or by a removal) takes ``AdoptExisting: true`` on its declaration.
         :default: False
@@ -106,22 +117,23 @@ class FinSpaceUserProvider(Construct):
                  log_retention: logs.RetentionDays = LOG_RETENTION,
                  log_removal_policy: RemovalPolicy = LOG_REMOVAL_POLICY, log_encryption_key: kms.IKey | None = None,
                  outputs: bool = True, export_service_token: bool = True, export_name: str | None = None,
-                 reenable_requires_adopt: bool = False) -> None:
+                 reenable_requires_adopt: bool = False, allowed_stacks: Sequence[str] | None = None) -> None:
         super().__init__(scope, construct_id)
         _check_timeouts(self, timeout, service_timeout, reserved_concurrency)
         _check_network(self, vpc, vpc_subnets, security_groups)
         self.service_timeout = service_timeout
         self._users: dict[tuple[str, str], Construct] = {}
         stack = Stack.of(self)
+        self.allowed_stacks = _allowed_stacks(self, allowed_stacks, _top_level_stack(stack))
         _register(self, stack)
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=log_removal_policy,
                                        encryption_key=log_encryption_key)
         if isinstance(log_encryption_key, kms.Key):
             log_encryption_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
         self.role = role or self._new_role(stack)
-        _acknowledge_wildcards(self.role)
+        _acknowledge_wildcards(self.role, self.allowed_stacks)
         if role is not None:
-            for statement in _safeguard_statements(stack):
+            for statement in _safeguard_statements(stack, self.allowed_stacks):
                 role.add_to_principal_policy(statement)
         self.function = lambda_.Function(
             self, "Function",
@@ -144,7 +156,8 @@ class FinSpaceUserProvider(Construct):
             security_groups=list(security_groups) if security_groups is not None else None,
             description="Serves Custom::FinSpaceUser (FinSpace Data API users as code)",
             environment={PROVIDER_ROLE_VARIABLE: self.role.role_arn, RECORDS_PATH_VARIABLE: RECORDS_PATH,
-                         REENABLE_VARIABLE: "true" if reenable_requires_adopt else "false"},
+                         REENABLE_VARIABLE: "true" if reenable_requires_adopt else "false",
+                         ALLOWED_STACKS_VARIABLE: ",".join(self.allowed_stacks)},
         )
         _acknowledge_runtime(self.function)
         if outputs:
@@ -218,16 +231,34 @@ class FinSpaceUserProvider(Construct):
                 iam.PolicyStatement(actions=[CREDENTIALS_ACTION], resources=[credentials_arn]),
                 iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                     resources=[self.log_group.log_group_arn]),
-                *_safeguard_statements(stack),
+                *_safeguard_statements(stack, self.allowed_stacks),
             ])},
         )
 
 
-def _safeguard_statements(stack: Stack) -> list[iam.PolicyStatement]:
+def _allowed_stacks(provider: Construct, given: Sequence[str] | None, root: Stack) -> list[str]:
+    """The allow-list, checked at synthesis: stack names with ``*`` wildcards (tokens left to deploy time)."""
+    patterns = list(given) if given is not None else [root.stack_name]
+    if not patterns:
+        raise ValueError(f"{provider.node.path}: allowed_stacks is empty, so no stack could use the provider; name "
+                         "at least one stack (\"*\" allows every stack of the account and region)")
+    for pattern in patterns:
+        if not is_token(pattern) and not STACK_PATTERN.fullmatch(pattern):
+            raise ValueError(f"{provider.node.path}: allowed_stacks entry {pattern!r} is not a stack name pattern: use "
+                             "letters, digits, hyphens and * (for any characters), starting with a letter or *")
+    return patterns
+
+
+def _stack_arns(stack: Stack, patterns: Sequence[str]) -> list[str]:
+    """Each allowed stack and its nested stacks (``NAME-*``), as IAM resources."""
+    return [stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{name}/*")
+            for pattern in patterns for name in dict.fromkeys((pattern, f"{pattern}-*"))]
+
+
+def _safeguard_statements(stack: Stack, patterns: Sequence[str]) -> list[iam.PolicyStatement]:
     """Reading the stacks it serves, and its adoption records (docs/DESIGN.md, "Do no harm")."""
-    stacks = stack.format_arn(service="cloudformation", resource="stack", resource_name="*/*")
     records = stack.format_arn(service="ssm", resource="parameter", resource_name=f"{RECORDS_PATH.strip('/')}/*")
-    return [iam.PolicyStatement(actions=STACK_READ_ACTIONS, resources=[stacks]),
+    return [iam.PolicyStatement(actions=STACK_READ_ACTIONS, resources=_stack_arns(stack, patterns)),
             iam.PolicyStatement(actions=RECORDS_ACTIONS, resources=[records])]
 
 
@@ -259,14 +290,16 @@ def _acknowledge_runtime(function: lambda_.Function) -> None:
     ))
 
 
-def _acknowledge_wildcards(role: iam.IRole) -> None:
-    """cdk-nag's AwsSolutions-IAM5: the two wildcards are as narrow as the handler's needs allow."""
+def _acknowledge_wildcards(role: iam.IRole, patterns: Sequence[str]) -> None:
+    """cdk-nag's AwsSolutions-IAM5: the wildcards are as narrow as the handler's needs allow."""
     if not hasattr(aws_cdk, "Acknowledgment"):
         return
     prefix = "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>"
+    stacks = [(f":cloudformation:<AWS::Region>:<AWS::AccountId>:stack/{name}/*",
+               "read-only DescribeStacks/ListStackResources of the allowed stacks; a stack's id ends in a UUID")
+              for pattern in patterns if not is_token(pattern) for name in dict.fromkeys((pattern, f"{pattern}-*"))]
     for resource, reason in (
-        (":cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*/*",
-         "read-only DescribeStacks/ListStackResources of the stacks that send it requests, unknown at synthesis"),
+        *stacks,
         (f":ssm:<AWS::Region>:<AWS::AccountId>:parameter{RECORDS_PATH}/*",
          "the provider's own adoption records, one parameter per adopted object, named at run time"),
     ):

@@ -30,7 +30,8 @@ from .user import FinSpaceUser
 from .users_file import ResolvedGroup, ResolvedUser
 
 __all__ = ["BUCKETS", "PROVIDER_STACK_NAME", "USERS_STACK_NAME", "FinSpaceUserProviderStack", "FinSpaceUsersStack",
-           "bucket_of", "provider_role_name", "user_construct_id"]
+           "bucket_of", "group_construct_id", "provider_role_name", "user_construct_id",
+           "user_id_of"]
 
 # 64 buckets keep each nested stack far below 500 resources up to ~20,000 users. Changing
 # this number moves users between stacks: never change it for a deployed file.
@@ -51,7 +52,26 @@ def bucket_of(email: str) -> int:
 
 
 def user_construct_id(user: ResolvedUser) -> str:
-    return f"{user.environment_id}:{user.email.strip().lower()}"
+    """``User`` and a hash of environment and email: stable, and no email in the logical id.
+
+    CloudFormation prints logical ids in every stack event, and so do ``cdk deploy`` and CI logs, which
+    far more people read than the template; the email stays in the resource's properties, where
+    ``cdk diff`` shows it to a reviewer (docs/DESIGN.md, "Logical ids")."""
+    return user_id_of(user.environment_id, user.email)
+
+
+def user_id_of(environment_id: str, email: str) -> str:
+    """:func:`user_construct_id` from the two values it depends on."""
+    return _opaque_id("User", environment_id, email.strip().lower())
+
+
+def group_construct_id(group: ResolvedGroup) -> str:
+    """``Group`` and a hash of environment and name (FinSpace marks group names sensitive)."""
+    return _opaque_id("Group", group.environment_id, group.name)
+
+
+def _opaque_id(kind: str, environment_id: str, key: str) -> str:
+    return f"{kind}{hashlib.sha256(f'{environment_id}:{key}'.encode()).hexdigest()[:16].upper()}"
 
 
 class FinSpaceUsersStack(Stack):
@@ -90,7 +110,7 @@ class FinSpaceUsersStack(Stack):
 
 def _declare_group(scope: Construct, group: ResolvedGroup, provider: FinSpaceUserProvider) -> FinSpacePermissionGroup:
     return FinSpacePermissionGroup(
-        scope, f"{group.environment_id}:group:{group.name}", environment_id=group.environment_id,
+        scope, group_construct_id(group), environment_id=group.environment_id,
         name=group.name, application_permissions=group.application_permissions, description=group.description,
         removal_policy=REMOVAL_POLICIES[group.removal_policy], provider=provider,
         adopt_existing=group.adopt_existing, reapply=group.reapply,

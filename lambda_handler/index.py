@@ -3,7 +3,9 @@
 crhelper pitfalls handled here (see docs/FACTS.md): its PhysicalResourceId is reset to
 "" on every event, so a placeholder is set before any API call (its timeout path
 then answers a valid id); its Delete sleep defaults to 120 s; its DEBUG logging
-prints whole events; it needs ``ssl_verify`` for a private CA.
+prints whole events, and its JSON logging stamps every line with the LogicalResourceId
+(which an app may make from an email), so the provider formats its own lines
+(:mod:`lambda_handler.logs`); it needs ``ssl_verify`` for a private CA.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from lambda_handler.deadline import Deadline
 from lambda_handler.directory import UserDirectory
 from lambda_handler.errors import ProviderError
 from lambda_handler.ids import RequestIdentity
+from lambda_handler.logs import JsonLines, correlate
 from lambda_handler.permission_groups import GROUP_FIELDS
 from lambda_handler.properties import personal_values_of
 from lambda_handler.reasons import render_reason
@@ -46,12 +49,14 @@ SLEEP_ON_DELETE_S = 1
 
 _session = shared_session()  # before CfnResource: its boto3 clients then share this session's loaded data
 helper = CfnResource(
-    json_logging=True,
+    json_logging=False,  # its JSON lines carry the LogicalResourceId; ours (lambda_handler.logs) do not
     log_level="INFO",
     boto_level="ERROR",
     sleep_on_delete=SLEEP_ON_DELETE_S,
     ssl_verify=os.environ.get("AWS_CA_BUNDLE") or None,  # type: ignore[arg-type] # its stubs lag: a path works
 )
+for _handler in logging.getLogger().handlers:  # Lambda's own handler: JSON from the first line on
+    _handler.setFormatter(JsonLines())
 _credentials = ProgrammaticCredentials(_session, region_name=os.environ.get("AWS_REGION"))
 _directory = UserDirectory()  # email -> userId, kept while the container is warm
 _cloudformation = LazyClient(_session, "cloudformation", os.environ.get("AWS_REGION"))
@@ -106,4 +111,5 @@ def _where(error: BaseException) -> str:
 
 def handler(event: dict[str, Any], context: Any) -> None:
     """The Lambda handler."""
+    correlate(event, context)
     helper(event, context)

@@ -72,7 +72,8 @@ def _take_over(users: Users, props: UserProperties, conflict: ApiCallError,
     if existing is None:
         raise conflict
     user_id, status = str(existing["userId"]), str(existing["status"])
-    if not props.adopt_existing and (status != DISABLED or safety.strict_reenable):
+    if not props.adopt_existing and (status != DISABLED or safety.strict_reenable) \
+            and not safety.moved_within_stack(user_id):
         raise AdoptionRequiredError(
             f"EmailAddress belongs to FinSpace user {user_id}, which is {status}; set AdoptExisting: true to "
             "manage it from this stack, or declare another email"

@@ -99,14 +99,14 @@ def create(api: ApiSession, props: GroupProperties, safety: Safeguards) -> Group
 def _adopt(api: ApiSession, props: GroupProperties, conflict: ApiCallError, safety: Safeguards) -> GroupOutcome:
     """The name is taken: with AdoptExisting, that group becomes this resource (only what differs
     is changed); without it, the request fails and says how to adopt it."""
-    if not props.adopt_existing:
-        raise PropertyError("Name is already used by another permission group in this environment; choose "
-                            "another name, or set AdoptExisting: true to manage that group") from conflict
     existing = next((g for g in api.items("ListPermissionGroups", api.client.list_permission_groups,
                                           "permissionGroups") if g.get("name") == props.name), None)
     if existing is None:
         raise conflict
     group_id = str(existing["permissionGroupId"])
+    if not props.adopt_existing and not safety.moved_within_stack(group_id):
+        raise PropertyError("Name is already used by another permission group in this environment; choose "
+                            "another name, or set AdoptExisting: true to manage that group") from conflict
     safety.keep_prior(group_id, group_prior(existing))
     api.on_owned(group_id)
     logger.info("Adopting existing permission group %s", group_id)

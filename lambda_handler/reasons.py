@@ -21,10 +21,13 @@ _ELLIPSIS = "..."
 
 
 def scrub(text: str, personal_values: Iterable[str] = ()) -> str:
-    """Replace email addresses and the given personal values with placeholders."""
-    for value in sorted((v for v in personal_values if v and len(v) > 1), key=len, reverse=True):
-        text = text.replace(value, "<redacted>")
-    return re.sub(_EMAIL_PATTERN, "<email>", text)
+    """Replace email addresses, and the given personal values where they stand as whole words or
+    values, with placeholders. A value inside a longer word is left: a last name "User" must not
+    turn "ManageUsersAndGroups" into "Manage<redacted>sAndGroups"."""
+    text = re.sub(_EMAIL_PATTERN, "<email>", text)
+    for value in sorted({v.strip() for v in personal_values if v and len(v.strip()) > 1}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w@.]){re.escape(value)}(?![\w@])", "<redacted>", text)
+    return text
 
 
 def render_reason(error: BaseException, request_id: str, personal_values: Iterable[str] = ()) -> str:

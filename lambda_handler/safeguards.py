@@ -6,6 +6,7 @@ CloudFormation shows it, the adoption records, and the provider's own role.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -15,6 +16,8 @@ from .self_access import ProviderRole
 from .stack_view import CLEANUP, StackView
 
 __all__ = ["REENABLE_VARIABLE", "Safeguards"]
+
+logger = logging.getLogger(__name__)
 
 # "true": re-enabling a DISABLED user takes AdoptExisting: true (docs/DESIGN.md, "Re-enabling").
 REENABLE_VARIABLE = "FINSPACE_REENABLE_REQUIRES_ADOPT"
@@ -49,6 +52,15 @@ class Safeguards:
     def taken_over_by_rename(self, object_id: str) -> bool:
         """True when another live resource of the stack took the object over in this update."""
         return self.phase() == CLEANUP and self.stack.held_by_another(object_id, self.request.logical_id)
+
+    def moved_within_stack(self, object_id: str) -> bool:
+        """True when another live resource of this stack already holds the object: the Create belongs to a
+        renamed or moved construct (the old id's cleanup Delete will leave the object alone), which is no
+        adoption from outside and needs no AdoptExisting."""
+        if self.stack.held_by_another(object_id, self.request.logical_id):
+            logger.info("Object %s moves to this resource from another of the same stack", object_id)
+            return True
+        return False
 
     def phase(self) -> str:
         """Why this Delete comes (:meth:`StackView.phase`), read once per request."""

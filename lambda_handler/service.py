@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import lifecycle, permission_groups
 from .api import ApiSession
+from .callers import AllowedStacks
 from .deadline import Deadline
 from .directory import UserDirectory
 from .errors import PropertyError
@@ -45,15 +46,17 @@ def fallback_id(event: dict[str, Any]) -> str:
 def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory, safeguards: SafeguardsFactory,
           sleep: Callable[[float], None] = time.sleep,
           on_owned: Callable[[str], None] = lambda _user_id: None,
-          directory: UserDirectory | None = None) -> Outcome | GroupOutcome | None:
+          directory: UserDirectory | None = None, allowed: AllowedStacks | None = None,
+          ) -> Outcome | GroupOutcome | None:
     """Carry out the request; ``None`` for a Delete (which keeps its id).
 
     ``on_owned`` learns the user id as soon as this resource owns a user (see :class:`Users`);
-    ``directory`` is the container's email index (default: one for this request only).
+    ``directory`` is the container's email index (default: one for this request only); ``allowed``: the
+    stacks the provider serves (default: as its environment says).
     """
     request = RequestIdentity.from_event(event)
     request_type = event["RequestType"]
-    logger.info("%s of %s (%s)", request_type, request.logical_id, event.get("PhysicalResourceId", "new"))
+    logger.info("%s of %s", request_type, event.get("PhysicalResourceId", "a new resource"))
     persistence = Persistence(deadline, sleep)
     safety = safeguards(request, persistence)
     if request_type == "Delete" and is_placeholder(event["PhysicalResourceId"]):
@@ -61,6 +64,7 @@ def serve(event: dict[str, Any], deadline: Deadline, clients: ClientFactory, saf
         if since is None:
             logger.info("Delete of a resource whose Create failed: nothing to remove")
             return None
+    (allowed or AllowedStacks()).check(request.stack_id)  # before any call, FinSpace's or AWS's
     if event.get("ResourceType") == permission_groups.RESOURCE_TYPE:
         return _serve_group(event, request, deadline, clients, persistence, on_owned, safety)
     def users_of(environment_id: str) -> Users:

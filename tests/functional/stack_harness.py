@@ -33,6 +33,17 @@ def group(name: str, *permissions: str, **extra: Any) -> dict[str, Any]:
     return {"Type": "Custom::FinSpacePermissionGroup", "Properties": properties}
 
 
+def users_app_logical_id(email: str, environment_id: str = ENVIRONMENT_ID) -> str:
+    """The logical id the users app gives this user in its nested stack (construct id + CDK's hash)."""
+    import aws_cdk as cdk
+
+    from finspace_constructs.users_app import user_id_of
+
+    stack = cdk.Stack(cdk.App(), "Ids")
+    construct = cdk.CfnResource(stack, user_id_of(environment_id, email), type="Custom::FinSpaceUser")
+    return str(stack.get_logical_id(construct))
+
+
 def template(**resources: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": copy.deepcopy(resources)}
 

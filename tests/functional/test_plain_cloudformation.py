@@ -23,7 +23,7 @@ def test_example_template_passes_cfn_lint() -> None:
 
 def test_example_template_deploys_updates_and_deletes_through_the_provider_stack(tmp_path: Path) -> None:
     out = tmp_path / "cdk.out"
-    provider = synth(out, {"providerOnly": "true"}, stack_name=PROVIDER_STACK)
+    provider = synth(out, {"providerOnly": "true", "allowedStacks": "finspace-users"}, stack_name=PROVIDER_STACK)
     edited = tmp_path / "finspace-users.yaml"
     edited.write_text(EXAMPLE.read_text().replace("FirstName: Ada", "FirstName: Augusta"))
     harness = StackHarness(tmp_path, code_dir=asset_dir(out, provider))

@@ -13,7 +13,7 @@ from finspace_local import FaultSettings
 from finspace_local.state import BackendSettings
 from lambda_handler.ids import PLACEHOLDER_PREFIX
 from tests.conftest import ENVIRONMENT_ID
-from tests.functional.stack_harness import REPO, StackHarness, template, user
+from tests.functional.stack_harness import REPO, StackHarness, template, user, users_app_logical_id
 
 ROLE = "arn:aws:iam::123456789012:role/analytics"
 
@@ -299,21 +299,60 @@ def test_timeout_answers_failed_with_the_user_id_then_rolls_back_cleanly(tmp_pat
     assert users["sam@example.com"]["status"] == "DISABLED"  # not orphaned, even after those retries
 
 
-def test_no_log_line_or_answer_carries_personal_data(stack: StackHarness) -> None:
-    personal = ["zoe.private@example.com", "Zoeprivate", "Privatesurname"]
-    stack.deploy(template(Zoe=user(personal[0], FirstName=personal[1], LastName=personal[2])))
-    stack.deploy(template(Zoe=user(personal[0], "SUPER_USER", FirstName=personal[1], LastName=personal[2]),
-                          Bad=user("bad-address", FirstName=personal[1])))
+# The logical ids apps really make: a hand-written app's from the email (CDK's alphanumerics of the
+# construct path plus a hash), and the users app's (``User`` and a hash, no email).
+EMAIL_ID = "testenvzoeprivateexamplecom651B51B5"
+
+
+def test_no_log_line_or_answer_carries_personal_data_whatever_the_logical_id(stack: StackHarness) -> None:
+    personal = ["zoe.private@example.com", "Zoeprivate", "Privatesurname", "zoeprivateexamplecom"]
+    app_id = users_app_logical_id("ada.private@example.com")
+    stack.deploy(template(**{EMAIL_ID: user(personal[0], FirstName=personal[1], LastName=personal[2]),
+                             app_id: user("ada.private@example.com", FirstName="Ada")}))
+    stack.deploy(template(**{EMAIL_ID: user(personal[0], "SUPER_USER", FirstName=personal[1], LastName=personal[2]),
+                             "Bad": user("bad-address", FirstName=personal[1])}))
     stack.delete()
     stack.function.drain()
 
-    answers = [repr(a) for a in stack.driver.answers]
+    answers = [repr({k: v for k, v in vars(a).items() if k != "logical_id"}) for a in stack.driver.answers]
     events = [repr(e) for e in stack.driver.requests]  # sanity: the data really went in
     assert any(personal[0] in e for e in events)
+    assert "ada.private" not in app_id.lower()
     assert stack.function.logs
     for text in stack.function.logs + answers:
-        for value in personal:
+        for value in [*personal, "ada.private", "adaprivate"]:
             assert value.lower() not in text.lower()
+
+
+def test_reasons_redact_names_as_words_and_keep_the_providers_own_words(tmp_path: Path) -> None:
+    harness = StackHarness(tmp_path, register_caller=False)  # every request fails with AccessDenied
+    try:
+        result = harness.deploy(template(Li=user("li@example.com", FirstName="Access", LastName="User"),
+                                         Da=user("da@example.com", FirstName="Data", LastName="Li")))
+    finally:
+        harness.close()
+
+    reasons = [e.reason for e in result.events if e.status == "CREATE_FAILED"]
+    assert reasons
+    for reason in reasons:
+        assert "GetProgrammaticAccessCredentials failed with AccessDeniedException" in reason
+        assert "ManageUsersAndGroups" in reason
+        assert "<redacted>" not in reason  # no name stood there as a word: nothing to redact
+
+
+def test_a_stack_the_provider_does_not_serve_is_refused_before_any_finspace_call(tmp_path: Path) -> None:
+    harness = StackHarness(tmp_path, environment={"FINSPACE_ALLOWED_STACKS": "FinSpaceUsers,team-*"})
+    try:
+        harness.emulator.clear_calls()
+        result = harness.deploy(template(Eve=user("eve@example.com")))
+        calls = harness.emulator.calls_of()
+    finally:
+        harness.close()
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    (reason,) = [e.reason for e in result.events if e.status == "CREATE_FAILED"]
+    assert reason.startswith("Stack users may not use this FinSpace user provider")
+    assert calls == []
 
 
 def test_handler_also_loads_as_top_level_index_from_its_own_folder(tmp_path: Path) -> None:

@@ -93,8 +93,9 @@ def test_provider_role_may_only_get_credentials_read_stacks_keep_records_and_wri
         {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow",
          "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}},
         {"Action": ["cloudformation:DescribeStacks", "cloudformation:ListStackResources"], "Effect": "Allow",
-         "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
-                                        ":cloudformation:eu-west-1:123456789012:stack/*/*"]]}},
+         "Resource": [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+                                         f":cloudformation:eu-west-1:123456789012:stack/{name}/*"]]}
+                      for name in (stack.stack_name, f"{stack.stack_name}-*")]},
         {"Action": ["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"], "Effect": "Allow",
          "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
                                         ":ssm:eu-west-1:123456789012:parameter/finspace-user-provider/adopted/*"]]}},
@@ -105,6 +106,28 @@ def test_provider_role_may_only_get_credentials_read_stacks_keep_records_and_wri
     assert variables["FINSPACE_PROVIDER_ROLE_ARN"] == {"Fn::GetAtt": [next(iter(
         template.find_resources("AWS::IAM::Role"))), "Arn"]}
     assert variables["FINSPACE_REENABLE_REQUIRES_ADOPT"] == "false"
+    assert variables["FINSPACE_ALLOWED_STACKS"] == stack.stack_name  # its own stack (and nested ones) by default
+
+
+def test_fails_if_allowed_stacks_is_empty_or_not_a_stack_name_pattern() -> None:
+    with pytest.raises(ValueError, match="allowed_stacks is empty"):
+        FinSpaceUserProvider(new_stack(), "P", allowed_stacks=[])
+    with pytest.raises(ValueError, match="allowed_stacks entry 'team_b' is not a stack name pattern"):
+        FinSpaceUserProvider(new_stack(), "P", allowed_stacks=["team_b"])
+
+
+def test_allowed_stacks_reach_the_handler_and_scope_the_stack_reads() -> None:
+    stack = new_stack()
+    FinSpaceUserProvider(stack, "P", allowed_stacks=["FinSpaceUsers", "team-*"])
+
+    template = Template.from_stack(stack)
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    (role,) = template.find_resources("AWS::IAM::Role").values()
+    reads = next(s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                 if s["Action"][0].startswith("cloudformation:"))
+    assert function["Properties"]["Environment"]["Variables"]["FINSPACE_ALLOWED_STACKS"] == "FinSpaceUsers,team-*"
+    assert [r["Fn::Join"][1][-1].rsplit(":", 1)[1] for r in reads["Resource"]] == [
+        "stack/FinSpaceUsers/*", "stack/FinSpaceUsers-*/*", "stack/team-*/*", "stack/team-*-*/*"]
 
 
 def test_provider_runs_python_3_13_with_a_log_retention_and_exports_its_token() -> None:

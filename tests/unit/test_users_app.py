@@ -89,3 +89,12 @@ def test_app_gives_the_provider_the_users_file_s_settings(tmp_path: Path, monkey
     assert switch({"providerOnly": "true"}) == "false"  # no users file: the default
     with pytest.raises(UsersFileError, match="names another role than the provider's"):
         switch({"usersFile": str(path)})  # the default provider's role is another
+
+
+def test_logical_ids_carry_no_email_so_stack_events_and_ci_logs_do_not(tmp_path: Path) -> None:
+    templates = synthesized(tmp_path, [user("grace.hopper@navy.example.com"), user("Ada@Example.com")])
+
+    ids = [logical_id for body in templates.values() for logical_id in body["Resources"]]
+    assert len(user_locations(templates)) == 2
+    assert not [i for i in ids if any(word in i.lower() for word in ("grace", "hopper", "navy", "ada", "example"))]
+    assert all(i.startswith("User") for _, i in user_locations(templates).values())
