@@ -128,7 +128,6 @@ def deploy(args: argparse.Namespace, out: Output) -> int:
             if not provider.ok:
                 return _report(session, provider.status, False)
             role_arn = provider_role_arn(driver)
-            function.add_environment({PROVIDER_ROLE_VARIABLE: role_arn})  # as the template declares it
             session.bootstrap = {"providerRoleArn": role_arn, "registration": _register(session, role_arn)}
             if args.provider_only:
                 return _report(session, provider.status, True)
@@ -181,7 +180,6 @@ def destroy(args: argparse.Namespace, out: Output) -> int:
             template = json.loads((cdk_out / f"{STACK_NAME}.template.json").read_text())
             session.labels = resource_labels(driver.store, STACK_NAME, {})
             function = session.function(cdk_out, template)
-            function.add_environment({PROVIDER_ROLE_VARIABLE: provider_role_arn(driver)})
             driver.default_function = function
             try:
                 result = driver.delete_stack(STACK_NAME)
