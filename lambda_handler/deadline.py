@@ -22,8 +22,15 @@ class Deadline:
         self._margin_s = min(MAX_MARGIN_S, remaining_s() * MARGIN_SHARE)
 
     @classmethod
-    def from_context(cls, context: Any) -> Deadline:
-        return cls(lambda: float(context.get_remaining_time_in_millis()) / 1000.0)
+    def from_context(cls, context: Any, waited_for: Callable[[], float] | None = None) -> Deadline:
+        """Lambda's remaining time; with ``waited_for`` (how long CloudFormation still waits, see
+        :mod:`lambda_handler.event_age`), whichever ends first."""
+        def lambda_left() -> float:
+            return float(context.get_remaining_time_in_millis()) / 1000.0
+
+        if waited_for is None:
+            return cls(lambda_left)
+        return cls(lambda: min(lambda_left(), waited_for()))
 
     def left(self) -> float:
         return self._remaining_s() - self._margin_s

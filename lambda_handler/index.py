@@ -28,6 +28,7 @@ from lambda_handler.credentials import ProgrammaticCredentials
 from lambda_handler.deadline import Deadline
 from lambda_handler.directory import UserDirectory
 from lambda_handler.errors import ProviderError
+from lambda_handler.event_age import waited_for
 from lambda_handler.ids import RequestIdentity
 from lambda_handler.logs import JsonLines, correlate
 from lambda_handler.permission_groups import GROUP_FIELDS
@@ -75,8 +76,8 @@ def answer(event: dict[str, Any], context: Any) -> str:
     """Serve one request; the returned id is the PhysicalResourceId."""
     helper.PhysicalResourceId = fallback_id(event)  # before any API call: crhelper reset it to ""
     try:
-        outcome = serve(event, Deadline.from_context(context), _credentials.client_for, _safeguards,
-                        on_owned=_own, directory=_directory)
+        deadline = Deadline.from_context(context, waited_for(event))  # no work CloudFormation won't wait for
+        outcome = serve(event, deadline, _credentials.client_for, _safeguards, on_owned=_own, directory=_directory)
     except Exception as error:  # every failure becomes one clear, personal-data-free Reason
         reason = render_reason(error, event["RequestId"], _personal_values(event))
         if not isinstance(error, ProviderError):  # a bug: name it for the operator, without the message

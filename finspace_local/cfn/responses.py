@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -54,7 +55,10 @@ class ResponseInbox:
         path = f"/cloudformation-custom-resource-response/{uuid.uuid4()}"
         with self._lock:
             self._slots[path] = _Slot()
-        return f"https://127.0.0.1:{self._server.port}{path}?X-Amz-Signature=local"
+        # As S3 pre-signs it: the signing time (when CloudFormation sent the request) and 2 hours of validity.
+        signed = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        return (f"https://127.0.0.1:{self._server.port}{path}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                f"&X-Amz-Date={signed}&X-Amz-Expires=7200&X-Amz-SignedHeaders=host&X-Amz-Signature=local")
 
     def deliver(self, path: str, body: bytes) -> bool:
         with self._lock:
