@@ -44,6 +44,9 @@ def create(users: Users, props: UserProperties, safety: Safeguards) -> Outcome:
     """CreateUser (idempotent per request); reclaim a DISABLED user or adopt an ENABLED one;
     then make it a member of its declared permission groups."""
     outcome, current = _create_user(users, props, safety)
+    if props.permission_group_ids and not current and props.enabled:  # made now: FinSpace may still be
+        # CREATING it, and refuses a CREATING user's memberships with 409, which also means "already a member"
+        users.wait_while_creating(outcome.user_id, required=True)
     sync_memberships(users, outcome.user_id, props.permission_group_ids, previously=(), current=current)
     return outcome
 
@@ -58,7 +61,7 @@ def _create_user(users: Users, props: UserProperties, safety: Safeguards) -> tup
         if error.code != "ConflictException":
             raise
         return _take_over(users, props, error, safety)
-    if props.enabled:
+    if props.enabled:  # answered ENABLED while FinSpace may still be CREATING it: it ends that by itself
         return Outcome(user_id, ENABLED), {}
     users.set_enabled(user_id, False, step="set-disabled")
     return Outcome(user_id, DISABLED), {}
@@ -84,8 +87,9 @@ def _take_over(users: Users, props: UserProperties, conflict: ApiCallError,
     safety.keep_prior(user_id, user_prior(existing, changes, memberships))
     logger.info("%s existing user %s (%s)", "Reclaiming" if status == DISABLED else "Adopting", user_id, status)
     users.on_owned(user_id)  # from now on a rollback reaches it, and restores what was there
+    status = users.wait_while_creating(user_id, status, required=bool(changes))
     users.update(user_id, changes, step="take-over")
-    return _apply_enabled(users, user_id, users.wait_while_creating(user_id, status), props), memberships
+    return _apply_enabled(users, user_id, status, props), memberships
 
 
 def update(users: Users, new: UserProperties, physical_id: str, old_identity: tuple[str, str], safety: Safeguards,
@@ -99,11 +103,13 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     actual = users.get(physical_id)
     changes = changed_fields(actual, new)
     safety.role.check_user_change(actual, changes, enabled=new.enabled)
+    status = users.wait_while_creating(physical_id, str(actual["status"]), required=bool(changes))
     users.update(physical_id, changes, step="update")
-    status = users.wait_while_creating(physical_id, str(actual["status"]))
     outcome = _apply_enabled(users, physical_id, status, new)
     if not changes and outcome.status == status:
         logger.info("User %s fields and status already match the declaration", physical_id)
+    if outcome.status == CREATING and (new.permission_group_ids or old_groups or reapply):
+        users.wait_while_creating(physical_id, CREATING, required=True)  # memberships: as in create
     sync_memberships(users, physical_id, new.permission_group_ids, previously=old_groups, exact=reapply,
                      before_leaving=lambda groups: safety.role.check_leaving(users, actual, groups))
     return outcome

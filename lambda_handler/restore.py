@@ -46,10 +46,10 @@ def restore_user(users: Users, user_id: str, prior: Mapping[str, Any]) -> None:
         changes.pop("apiAccessPrincipalArn", None)
     elif "apiAccessPrincipalArn" in changes:
         changes["apiAccess"] = fields["apiAccess"]
+    status = users.wait_while_creating(user_id, str(current["status"]), required=True)
     users.update(user_id, changes, step="restore")
     groups = tuple(prior.get("groups", ()))
     sync_memberships(users, user_id, groups, previously=(), exact=True)
-    status = users.wait_while_creating(user_id, str(current["status"]))
     wanted = str(prior.get("status", ENABLED))
     if wanted in (ENABLED, DISABLED) and status != wanted:
         users.set_enabled(user_id, wanted == ENABLED, step="restore-status")

@@ -162,14 +162,18 @@ class Users(ApiSession):
         function = self.client.enable_user if enabled else self.client.disable_user
         self.call(operation, function, userId=user_id, clientToken=self.token(f"{step}-after-creating"))
 
-    def wait_while_creating(self, user_id: str, status: str | None = None) -> str:
-        """Poll GetUser while the user is CREATING, for a bounded time; the last status."""
+    def wait_while_creating(self, user_id: str, status: str | None = None, *, required: bool = False) -> str:
+        """Poll GetUser while the user is CREATING, for a bounded time; the last status. ``required``: the
+        next step is a mutation, which FinSpace may refuse while CREATING, so still CREATING is an error."""
         status = status or str(self.get(user_id)["status"])
         if status == CREATING:
             for _ in self.polls(CREATING_WAIT_S):
                 status = str(self.get(user_id)["status"])
                 if status != CREATING:
                     break
+        if status == CREATING and required:
+            raise DeadlineError(f"FinSpace user {user_id} is still CREATING, so it cannot be changed yet; "
+                                "deploy again")
         return status
 
     def memberships(self, user_id: str) -> dict[str, str]:
