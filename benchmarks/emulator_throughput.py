@@ -19,12 +19,12 @@ from finspace_local.state import BackendSettings
 from lambda_handler.client import new_finspace_client
 
 ENVIRONMENT = "bench"
-BENCH_KEY = "AKIABENCH"
+BENCH_KEY, BENCH_SECRET = "AKIABENCH", "secret"
 BENCH_ROLE = "arn:aws:iam::123456789012:role/finspace-bench"
 
 
 def _client() -> object:
-    caller = new_finspace_client(region_name="us-east-1", credentials=(BENCH_KEY, "secret", None))
+    caller = new_finspace_client(region_name="us-east-1", credentials=(BENCH_KEY, BENCH_SECRET, None))
     issued = caller.get_programmatic_access_credentials(environmentId=ENVIRONMENT)["credentials"]
     keys = (issued["accessKeyId"], issued["secretAccessKey"], issued["sessionToken"])
     return new_finspace_client(region_name="us-east-1", credentials=keys)
@@ -46,7 +46,7 @@ def measure(tls: bool, threads: int, calls: int) -> float:
     settings = EmulatorSettings(tls=tls, backend=BackendSettings(environments=frozenset({ENVIRONMENT})))
     with Emulator(settings) as emulator:
         # The bootstrap a superuser does once: the caller's role registered as a superuser's principal.
-        emulator.backend.assign_role(BENCH_KEY, BENCH_ROLE)
+        emulator.backend.assign_role(BENCH_KEY, BENCH_ROLE, secret_access_key=BENCH_SECRET)
         emulator.web_app.register_role(ENVIRONMENT, BENCH_ROLE)
         os.environ.update(emulator.environment())
         if not tls:

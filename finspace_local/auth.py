@@ -1,88 +1,90 @@
 """Two-step authentication as FinSpace does it (see the README, "What the emulator enforces").
 
-``GetProgrammaticAccessCredentials`` takes a well-formed SigV4 signature for the
-``finspace-api`` service whose access key the emulator was told belongs to an IAM role
-(:meth:`~finspace_local.state.Backend.assign_role`: what IAM would know); the secret
-itself is not checked. Every other operation must carry a SigV4 signature made with
-credentials this emulator issued, not yet expired; the signature is recomputed and
-compared. Whether the role or the user may act is decided in :mod:`finspace_local.access`.
+Every request must carry a SigV4 signature for the ``finspace-api`` service, recomputed and
+compared (:mod:`finspace_local.sigv4`) with the secret of its access key: either IAM keys the
+emulator was told belong to a role (:meth:`~finspace_local.state.Backend.assign_role`, with their
+secret: what IAM would know), or credentials this emulator issued (with their session token, not
+yet expired). ``GetProgrammaticAccessCredentials`` must be signed by a role, every other operation
+with issued credentials: that, and whether the role or the user may act, is decided in
+:mod:`finspace_local.state` and :mod:`finspace_local.access`.
+
+Refusals are AWS's, HTTP 403 with the code in ``x-amzn-ErrorType`` (none of them is in the API
+model; botocore gives the code all the same): an unknown access key, or a session token missing
+or not the key's, ``UnrecognizedClientException``; a wrong signature, or an ``X-Amz-Date`` more
+than 5 minutes away, ``InvalidSignatureException``; issued credentials past their expiry,
+``ExpiredTokenException``; no signature, ``MissingAuthenticationTokenException``; a malformed one,
+``IncompleteSignatureException``.
 """
 
 from __future__ import annotations
 
-import hmac
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from .exceptions import ApiError
+from .sigv4 import (
+    UNRECOGNIZED_KEY_MESSAGE,
+    Refusal,
+    SignatureError,
+    SignedRequest,
+    SigningKey,
+    check_scope,
+    parse_authorization,
+    verify,
+)
 
-from .exceptions import access_denied
-
-__all__ = ["IssuedCredentials", "SignedRequest", "parse_authorization", "verify_signature"]
+__all__ = ["SIGNING_NAME", "IssuedCredentials", "KeyStore", "Principal", "SignedRequest", "authenticate"]
 
 SIGNING_NAME = "finspace-api"
-_AUTHORIZATION = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
-    r"\s*SignedHeaders=(?P<headers>[^,]+),\s*Signature=(?P<signature>[0-9a-f]{64})"
-)
+EXPIRED_MESSAGE = "The security token included in the request is expired"
 
 
 @dataclass(frozen=True)
 class IssuedCredentials:
     access_key_id: str
-    secret_access_key: str
-    session_token: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
     environment_id: str
     expires_at: float
     user_id: str  # the FinSpace user these credentials act as
 
-
-@dataclass(frozen=True)
-class SignedRequest:
-    """What the client sent, as the server received it."""
-
-    method: str
-    host_url: str
-    raw_path: str
-    headers: dict[str, str]
-    body: bytes
+    @property
+    def signing_key(self) -> SigningKey:
+        return SigningKey(self.access_key_id, self.secret_access_key, self.session_token)
 
 
 @dataclass(frozen=True)
-class Authorization:
-    access_key_id: str
-    region: str
-    signed_headers: tuple[str, ...]
-    signature: str
+class Principal:
+    """IAM keys of a role: what IAM knows of an access key."""
+
+    role_arn: str
+    signing_key: SigningKey
 
 
-def parse_authorization(headers: dict[str, str]) -> Authorization:
-    """The SigV4 ``Authorization`` header, or AccessDeniedException."""
-    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    match = _AUTHORIZATION.fullmatch(value.strip())
-    if match is None:
-        raise access_denied("Missing or malformed AWS Signature Version 4 authorization")
-    if match["service"] != SIGNING_NAME:
-        raise access_denied(f"Credential should be scoped to the service '{SIGNING_NAME}'")
-    return Authorization(match["key"], match["region"], tuple(match["headers"].split(";")), match["signature"])
+class KeyStore(Protocol):
+    """Who signs with an access key (the emulator's :class:`~finspace_local.state.Backend`)."""
+
+    def issued_credentials(self, access_key_id: str) -> IssuedCredentials | None: ...
+
+    def principal(self, access_key_id: str) -> Principal | None: ...
+
+    def now(self) -> float: ...
 
 
-def verify_signature(request: SignedRequest, auth: Authorization, issued: IssuedCredentials) -> None:
-    """Recompute the signature with the issued secret; AccessDeniedException on mismatch."""
-    lowered = {k.lower(): v for k, v in request.headers.items()}
-    if lowered.get("x-amz-security-token") != issued.session_token:
-        raise access_denied("The security token included in the request is invalid")
-    signed = {name: lowered.get(name, "") for name in auth.signed_headers}
-    aws_request = AWSRequest(
-        method=request.method, url=request.host_url + request.raw_path, data=request.body, headers=signed
-    )
-    aws_request.context["timestamp"] = lowered.get("x-amz-date", "")
-    signer = SigV4Auth(
-        Credentials(issued.access_key_id, issued.secret_access_key, issued.session_token), SIGNING_NAME, auth.region
-    )
-    string_to_sign = signer.string_to_sign(aws_request, signer.canonical_request(aws_request))
-    expected = signer.signature(string_to_sign, aws_request)
-    if not hmac.compare_digest(expected, auth.signature):
-        raise access_denied("The request signature we calculated does not match the signature you provided")
+def authenticate(request: SignedRequest, keys: KeyStore, *, now: float | None = None) -> IssuedCredentials | Principal:
+    """Who signed ``request``, or the ApiError AWS answers. ``now``: the machine's clock by default
+    (what the client signs with; the emulator's own clock, :meth:`KeyStore.now`, decides expiry)."""
+    try:
+        auth = parse_authorization(request.headers)
+        check_scope(auth, services=(SIGNING_NAME,))
+        signer: IssuedCredentials | Principal | None = keys.issued_credentials(auth.access_key_id)
+        if signer is None:
+            signer = keys.principal(auth.access_key_id)
+        if signer is None:
+            raise SignatureError(Refusal.UNRECOGNIZED, UNRECOGNIZED_KEY_MESSAGE)
+        verify(request, auth, signer.signing_key, now=now)
+        if isinstance(signer, IssuedCredentials) and signer.expires_at <= keys.now():
+            raise SignatureError(Refusal.EXPIRED_TOKEN, EXPIRED_MESSAGE)
+    except SignatureError as error:
+        raise ApiError(error.json_code, error.message, error.status) from None
+    return signer

@@ -1,12 +1,13 @@
 """Run the FinSpace Data API emulator from the command line.
 
     python -m finspace_local.emulator --port 8443 --db state.sqlite --environment finspace-local \
-        --role AKIAEXAMPLE=arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1 \
+        --role AKIAEXAMPLE example-secret arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1 \
         --register arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1
 
 prints the endpoint URL and the CA bundle path, then serves until interrupted.
-``--role`` tells the emulator which IAM role signs with an access key (what IAM knows);
-``--register`` does the web application's bootstrap step for a role in every environment.
+``--role`` tells the emulator which IAM role signs with an access key, and the key's secret that
+its signatures are checked with (what IAM knows); ``--register`` does the web application's
+bootstrap step for a role in every environment.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-dir", type=Path, help="where the CA bundle is written (default: a temp dir)")
     parser.add_argument("--environment", action="append", help="a known environment id (repeatable)")
     parser.add_argument("--creating-seconds", type=float, default=0.0, help="how long new users stay CREATING")
-    parser.add_argument("--role", action="append", default=[], metavar="ACCESS_KEY_ID=ROLE_ARN",
-                        help="requests signed with this access key come from this IAM role (repeatable)")
+    parser.add_argument("--role", action="append", nargs=3, default=[],
+                        metavar=("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "ROLE_ARN"),
+                        help="requests signed with this access key and secret come from this IAM role (repeatable)")
     parser.add_argument("--register", action="append", default=[], metavar="ROLE_ARN",
                         help="register this role as IAM principal of a SUPER_USER with API access (repeatable)")
     parser.add_argument("--redundant", choices=("succeed", "conflict"), default="succeed",
@@ -50,9 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with Emulator(settings) as emulator:
-        for pair in args.role:
-            access_key_id, _, role_arn = pair.partition("=")
-            emulator.backend.assign_role(access_key_id, role_arn)
+        for access_key_id, secret_access_key, role_arn in args.role:
+            emulator.backend.assign_role(access_key_id, role_arn, secret_access_key=secret_access_key)
         for role_arn in args.register:
             for environment_id in sorted(backend.environments):
                 emulator.web_app.register_role(environment_id, role_arn)

@@ -129,7 +129,7 @@ class _Bench:
         result = self.driver.deploy(PROVIDER_STACK_NAME, provider, template_dir=out)
         (role_arn,) = [r.data["Arn"] for r in result.stack.resources.values() if r.type == "AWS::IAM::Role"]
         self.function.add_environment({PROVIDER_ROLE_VARIABLE: role_arn})  # the template's GetAtt, resolved
-        self.emulator.backend.assign_role(PROVIDER_KEYS[0], role_arn)
+        self.emulator.backend.assign_role(PROVIDER_KEYS[0], role_arn, secret_access_key=PROVIDER_KEYS[1])
         self.emulator.web_app.register_role(ENVIRONMENT_ID, role_arn)
         for index in range(self.settings.invalid):
             self.emulator.web_app.add_user(ENVIRONMENT_ID, f"taken{index:03d}@example.com")

@@ -21,12 +21,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .auth import SignedRequest, parse_authorization, verify_signature
+from .auth import IssuedCredentials, SignedRequest, authenticate
 from .exceptions import ApiError
 from .faults import Faults, FaultSettings
 from .loopback import LoopbackServer, QuietHandler
 from .protocol import Answer, find_route, parse_input, read_only_operations, render_output
-from .state import CREDENTIALS_OPERATION, Backend, BackendSettings, Caller
+from .state import Backend, BackendSettings, Caller
 from .tls import LocalCA
 from .validation import validate_input
 from .webapp import WebApplication
@@ -182,7 +182,7 @@ class Emulator:
         try:
             if fault in ("throttle", "error"):
                 raise _fault_error(fault)
-            caller = self._authenticate(operation.name, method, split, headers, body)
+            caller = self._authenticate(method, split, headers, body)
             params = parse_input(operation, labels, split.query, headers, body)
             members = tuple(sorted(params))
             validate_input(operation.input_shape, params)
@@ -195,16 +195,14 @@ class Emulator:
         except ApiError as error:
             return self._record(operation.name, error, members)
 
-    def _authenticate(self, operation: str, method: str, split: Any, headers: dict[str, str], body: bytes) -> Caller:
-        """Who signed the request (access control itself is the backend's)."""
-        authorization = parse_authorization(headers)
-        if operation == CREDENTIALS_OPERATION:
-            return Caller(role_arn=self.backend.role_of(authorization.access_key_id))
-        issued = self.backend.issued_credentials(authorization.access_key_id)
+    def _authenticate(self, method: str, split: Any, headers: dict[str, str], body: bytes) -> Caller:
+        """Who signed the request (whether they may call the operation is the backend's to decide)."""
         host_url = f"{'https' if self.settings.tls else 'http'}://{headers.get('Host', '')}"
         raw_path = split.path + (f"?{split.query}" if split.query else "")
-        verify_signature(SignedRequest(method, host_url, raw_path, headers, body), authorization, issued)
-        return Caller(credentials=issued)
+        signer = authenticate(SignedRequest(method, host_url + raw_path, headers, body), self.backend)
+        if isinstance(signer, IssuedCredentials):
+            return Caller(credentials=signer)
+        return Caller(role_arn=signer.role_arn)
 
     def _record(self, operation: str, outcome: _Outcome, members: tuple[str, ...] = ()) -> _Outcome:
         if isinstance(outcome, ApiError):

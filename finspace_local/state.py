@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .access import check_may_manage, registered_user
-from .auth import IssuedCredentials
+from .auth import IssuedCredentials, Principal
 from .exceptions import ApiError, access_denied, conflict, not_found, validation_error
+from .sigv4 import SigningKey
 
 __all__ = ["CREDENTIALS_OPERATION", "FIRST_SUPERUSER_EMAIL", "Backend", "BackendSettings", "Caller"]
 
@@ -34,7 +35,7 @@ IDEMPOTENCY_SECONDS = 600  # FinSpace clientToken lifetime: 10 minutes
 USER_FIELDS = ("emailAddress", "type", "firstName", "lastName", "apiAccess", "apiAccessPrincipalArn")
 CREDENTIALS_OPERATION = "GetProgrammaticAccessCredentials"
 FIRST_SUPERUSER_EMAIL = "environment.admin@example.com"
-SCHEMA_VERSION = 2  # 2: environments, IAM principals, credentials acting as a user
+SCHEMA_VERSION = 3  # 2: environments, IAM principals, credentials acting as a user; 3: principals' secrets
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS groups (
   rowid INTEGER PRIMARY KEY, permissionGroupId TEXT UNIQUE, environmentId TEXT, name TEXT, description TEXT,
   applicationPermissions TEXT, createTime INTEGER, lastModifiedTime INTEGER);
 CREATE TABLE IF NOT EXISTS environments (environmentId TEXT PRIMARY KEY, createTime INTEGER);
-CREATE TABLE IF NOT EXISTS principals (accessKeyId TEXT PRIMARY KEY, roleArn TEXT);
+CREATE TABLE IF NOT EXISTS principals (
+  accessKeyId TEXT PRIMARY KEY, roleArn TEXT, secretAccessKey TEXT, sessionToken TEXT);
 CREATE TABLE IF NOT EXISTS members (
   permissionGroupId TEXT, userId TEXT, membershipStatus TEXT, settlesAt REAL,
   PRIMARY KEY (permissionGroupId, userId));
@@ -92,7 +94,7 @@ class Caller:
 
 class Backend:
     """FinSpace environments, users, permission groups, memberships, issued credentials, and
-    which IAM role each signing access key belongs to (what IAM would know)."""
+    which IAM role each signing access key (and its secret) belongs to (what IAM would know)."""
 
     def __init__(self, db_path: str = ":memory:", settings: BackendSettings | None = None) -> None:
         self.settings = settings or BackendSettings()
@@ -196,18 +198,25 @@ class Backend:
             self._db.execute("UPDATE users SET readyAt=? WHERE userId=?", (self.now(), user_id))
             self._settle_users()
 
-    def assign_role(self, access_key_id: str, role_arn: str) -> None:
-        """IAM, not API: requests signed with ``access_key_id`` come from ``role_arn``."""
+    def assign_role(self, access_key_id: str, role_arn: str, *, secret_access_key: str,
+                    session_token: str | None = None) -> None:
+        """IAM, not API: requests signed with ``access_key_id`` come from ``role_arn``. Their signature
+        is checked with ``secret_access_key``; ``session_token``: the token temporary keys must send
+        (long-term keys send none)."""
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO principals VALUES (?,?)", (access_key_id, role_arn))
+            self._db.execute(
+                "INSERT OR REPLACE INTO principals (accessKeyId, roleArn, secretAccessKey, sessionToken)"
+                " VALUES (?,?,?,?)", (access_key_id, role_arn, secret_access_key, session_token),
+            )
 
-    def role_of(self, access_key_id: str) -> str:
-        """The IAM role that signs with ``access_key_id``, or AccessDeniedException."""
+    def principal(self, access_key_id: str) -> Principal | None:
+        """The IAM role that signs with ``access_key_id``, and the key's secret (``None``: no role
+        known here, or a key kept by an older emulator without its secret)."""
         with self._lock:
-            row = self._one("SELECT roleArn FROM principals WHERE accessKeyId=?", access_key_id)
-        if row is None:
-            raise access_denied("The IAM identity that signed this request belongs to no role known here")
-        return str(row["roleArn"])
+            row = self._one("SELECT * FROM principals WHERE accessKeyId=?", access_key_id)
+        if row is None or row["secretAccessKey"] is None:
+            return None
+        return Principal(row["roleArn"], SigningKey(access_key_id, row["secretAccessKey"], row["sessionToken"]))
 
     def _acting_environment(self, caller: Caller | None, environment_id: str | None) -> str:
         if caller is None:
@@ -252,14 +261,12 @@ class Backend:
         keys = ("accessKeyId", "secretAccessKey", "sessionToken")
         return {"credentials": dict(zip(keys, issued, strict=True)), "durationInMinutes": minutes}
 
-    def issued_credentials(self, access_key_id: str) -> IssuedCredentials:
-        """The live credentials for ``access_key_id``, or AccessDeniedException."""
+    def issued_credentials(self, access_key_id: str) -> IssuedCredentials | None:
+        """The credentials issued with ``access_key_id`` (expired too), ``None`` if none were."""
         with self._lock:
             row = self._one("SELECT * FROM credentials WHERE accessKeyId=?", access_key_id)
         if row is None:
-            raise access_denied("The security token included in the request is invalid")
-        if row["expiresAt"] <= self.now():
-            raise access_denied("The security token included in the request is expired")
+            return None
         return IssuedCredentials(row["accessKeyId"], row["secretAccessKey"], row["sessionToken"],
                                  row["environmentId"], row["expiresAt"], row["userId"])
 
@@ -494,10 +501,14 @@ def _decode_token(token: str | None) -> int:
 
 
 def _open_schema(db: sqlite3.Connection, db_path: str) -> None:
-    """Create the tables; refuse a state file written by an older emulator (no environments)."""
+    """Create the tables; give principals of a version 2 state file room for their secrets (each key
+    must be assigned again, with its secret); refuse an older one (no environments)."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
-    if tables and version != SCHEMA_VERSION:
+    if tables and version == 2:
+        db.execute("ALTER TABLE principals ADD COLUMN secretAccessKey TEXT")
+        db.execute("ALTER TABLE principals ADD COLUMN sessionToken TEXT")
+    elif tables and version != SCHEMA_VERSION:
         raise RuntimeError(f"{db_path} holds state from an older emulator: delete it (a demo: make demo-destroy, "
                            "then remove .local/demo) and start again")
     db.executescript(_SCHEMA)

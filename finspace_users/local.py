@@ -33,7 +33,7 @@ def open_emulator(state_dir: Path) -> Emulator:
     settings = EmulatorSettings(db_path=str(state_dir / "finspace.sqlite"),
                                 backend=BackendSettings(environments=ENVIRONMENTS))
     emulator = Emulator(settings, ca=LocalCA(state_dir / "ca"))
-    emulator.backend.assign_role(PROVIDER_KEYS[0], DEMO_PROVIDER_ROLE_ARN)
+    emulator.backend.assign_role(PROVIDER_KEYS[0], DEMO_PROVIDER_ROLE_ARN, secret_access_key=PROVIDER_KEYS[1])
     return emulator
 
 

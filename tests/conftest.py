@@ -26,14 +26,15 @@ REGION = "us-east-1"
 ENVIRONMENT_ID = "testenv"
 CALLER_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None)
 CALLER_ROLE_ARN = "arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1"
-# Every access key the tests sign with as the provider's role (a few tests set their own).
-CALLER_ACCESS_KEY_IDS = (str(CALLER_KEYS[0]), "AKIAPROVIDERROLE", "AKIAOLD")
+# Every access key the tests sign with as the provider's role, and its secret (a few tests set their own).
+CALLER_ACCESS_KEYS = {str(CALLER_KEYS[0]): str(CALLER_KEYS[1]), "AKIAPROVIDERROLE": "provider-secret",
+                      "AKIAOLD": "secret"}
 
 
 def bootstrap(emu: Emulator, *, register_caller: bool = True) -> Emulator:
     """IAM knows the caller's keys as CALLER_ROLE_ARN; registered unless told otherwise."""
-    for access_key_id in CALLER_ACCESS_KEY_IDS:
-        emu.backend.assign_role(access_key_id, CALLER_ROLE_ARN)
+    for access_key_id, secret_access_key in CALLER_ACCESS_KEYS.items():
+        emu.backend.assign_role(access_key_id, CALLER_ROLE_ARN, secret_access_key=secret_access_key)
     if register_caller:
         emu.web_app.register_role(ENVIRONMENT_ID, CALLER_ROLE_ARN)
     return emu
