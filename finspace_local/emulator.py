@@ -4,7 +4,8 @@
         --role AKIAEXAMPLE example-secret arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1 \
         --register arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1
 
-prints the endpoint URL and the CA bundle path, then serves until interrupted.
+prints the endpoint URL, the CA bundle path and the admin token (``Authorization: Bearer <token>``
+for ``/_emulator/calls`` and ``/_emulator/faults``), then serves until interrupted.
 ``--role`` tells the emulator which IAM role signs with an access key, and the key's secret that
 its signatures are checked with (what IAM knows); ``--register`` does the web application's
 bootstrap step for a role in every environment.
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
                 emulator.web_app.register_role(environment_id, role_arn)
         print(f"endpoint: {emulator.endpoint_url}", flush=True)
         print(f"ca-bundle: {emulator.ca_bundle or '-'}", flush=True)
+        print(f"admin-token: {emulator.admin_token}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
 

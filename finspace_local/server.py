@@ -7,15 +7,23 @@ injector and answered by :class:`~finspace_local.state.Backend`. Every call is
 recorded in :attr:`Emulator.calls` (operation, HTTP status, error code, time).
 :attr:`Emulator.web_app` plays the FinSpace web application (add users, register
 roles) for the demo and tests; it never goes through the API.
+
+The administration routes (``GET /_emulator/calls``, ``POST /_emulator/faults``) are no
+AWS API: they take ``Authorization: Bearer <token>`` with :attr:`Emulator.admin_token`,
+random per emulator (printed at start by ``python -m finspace_local.emulator``), and answer
+401 without it, 403 with another.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -82,7 +90,8 @@ class _Handler(QuietHandler):
             return
         split = urlsplit(self.path)
         if split.path.startswith(CONTROL_PREFIX):
-            self._send(self.server.emulator.control(self.command, split.path, body))
+            authorization = self.headers.get("Authorization")
+            self._send(self.server.emulator.control(self.command, split.path, body, authorization=authorization))
             return
         outcome = self.server.emulator.handle(self.command, self.path, dict(self.headers.items()), body)
         if outcome is None:
@@ -93,6 +102,8 @@ class _Handler(QuietHandler):
     def _send(self, answer: Answer | ApiError) -> None:
         if isinstance(answer, ApiError):
             status, headers, payload = answer.status, {"x-amzn-ErrorType": answer.code}, answer.body()
+            if status == HTTPStatus.UNAUTHORIZED:
+                headers["WWW-Authenticate"] = 'Bearer realm="finspace-local"'  # RFC 6750
         else:
             status, headers, payload = answer.status, answer.headers, answer.encoded()
         self.send_response(status)
@@ -119,6 +130,7 @@ class Emulator:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server: _Server | None = None
         self.ca: LocalCA | None = ca
+        self.admin_token = secrets.token_urlsafe(32)  # for /_emulator/...: Authorization: Bearer <token>
 
     # --- lifecycle --------------------------------------------------------------
     def start(self) -> Emulator:
@@ -230,8 +242,15 @@ class Emulator:
             self.calls.clear()
 
     # --- control (for an emulator run from the command line) -------------------
-    def control(self, method: str, path: str, body: bytes) -> Answer | ApiError:
-        """``GET /_emulator/calls``, ``POST /_emulator/faults`` with FaultSettings fields."""
+    def control(self, method: str, path: str, body: bytes, *, authorization: str | None) -> Answer | ApiError:
+        """``GET /_emulator/calls``, ``POST /_emulator/faults`` with FaultSettings fields; ``authorization``
+        (the header) must be ``Bearer`` and :attr:`admin_token`."""
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return ApiError("Unauthorized", "The emulator's administration needs 'Authorization: Bearer <token>', "
+                            "the admin token it printed at start", HTTPStatus.UNAUTHORIZED)
+        if not hmac.compare_digest(token.strip().encode(), self.admin_token.encode()):
+            return ApiError("Forbidden", "Not this emulator's admin token", HTTPStatus.FORBIDDEN)
         if method == "GET" and path == CONTROL_PREFIX + "calls":
             return Answer(body={"calls": [record.__dict__ for record in self.calls_of()]})
         if method == "POST" and path == CONTROL_PREFIX + "faults":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import urllib3
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
@@ -336,7 +338,8 @@ def test_state_survives_a_restart_with_a_database_file(tmp_path: Path, make_emul
     assert status == "ENABLED"
 
 
-def test_command_line_prints_endpoint_and_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_command_line_prints_endpoint_ca_bundle_and_admin_token(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "finspace_local.emulator", "--db", str(tmp_path / "s.sqlite"),
          "--environment", ENVIRONMENT_ID, "--state-dir", str(tmp_path),
@@ -347,9 +350,13 @@ def test_command_line_prints_endpoint_and_ca_bundle(tmp_path: Path, monkeypatch:
         assert process.stdout is not None
         endpoint = process.stdout.readline().split(": ", 1)[1].strip()
         bundle = process.stdout.readline().split(": ", 1)[1].strip()
+        admin_token = process.stdout.readline().split(": ", 1)[1].strip()
         monkeypatch.setenv("AWS_ENDPOINT_URL_FINSPACE_DATA", endpoint)
         monkeypatch.setenv("AWS_CA_BUNDLE", bundle)
         users = user_client().list_users(maxResults=5)["users"]
+        answer = urllib3.PoolManager(ca_certs=bundle).request(
+            "GET", f"{endpoint}/_emulator/calls", headers={"Authorization": f"Bearer {admin_token}"})
+        calls = [call["operation"] for call in json.loads(answer.data)["calls"]]
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -358,3 +365,4 @@ def test_command_line_prints_endpoint_and_ca_bundle(tmp_path: Path, monkeypatch:
     assert Path(bundle).is_file()
     assert {u["emailAddress"]: u["type"] for u in users} == {FIRST_SUPERUSER_EMAIL: "SUPER_USER",
                                                              PROVIDER_USER_EMAIL: "SUPER_USER"}
+    assert calls == ["GetProgrammaticAccessCredentials", "ListUsers"]

@@ -1,15 +1,18 @@
 """The stand-ins are as strict as AWS about who calls: every SigV4 signature is recomputed with the
-secret of its access key, and session tokens and times are checked. Real boto3 over HTTPS."""
+secret of its access key, session tokens and times are checked, and the emulator's administration
+takes its admin token. Real boto3 over HTTPS."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -156,3 +159,42 @@ def test_a_state_file_of_the_previous_version_keeps_its_keys_only_once_given_the
     assert before is None
     assert emulator.backend.principal("AKIAKEPT") is not None
     assert emulator.backend.principal("AKIAKEPT").signing_key == SigningKey("AKIAKEPT", "kept-secret")  # type: ignore[union-attr]
+
+
+# --- the emulator's administration ----------------------------------------------------------------
+def admin(emulator: Emulator, method: str, route: str, token: str | None, body: bytes | None = None
+          ) -> urllib3.BaseHTTPResponse:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return urllib3.PoolManager(ca_certs=emulator.ca_bundle).request(
+        method, f"{emulator.endpoint_url}/_emulator/{route}", headers=headers, body=body)
+
+
+@pytest.mark.parametrize("token", [None, "", "not-the-admin-token"])
+def test_administration_without_the_admin_token_is_refused(emulator: Emulator, token: str | None) -> None:
+    faults = admin(emulator, "POST", "faults", token, b'{"error_rate": 1.0}')
+    calls = admin(emulator, "GET", "calls", token)
+
+    expected = 403 if token else 401
+    assert (faults.status, calls.status) == (expected, expected)
+    assert (faults.headers.get("WWW-Authenticate") is not None) == (expected == 401)
+    assert emulator.faults.settings.error_rate == 0.0
+    assert b"calls" not in calls.data
+
+
+def test_administration_with_the_admin_token_works(emulator: Emulator) -> None:
+    caller_client(NO_RETRY).get_programmatic_access_credentials(environmentId=ENVIRONMENT_ID)
+
+    faults = admin(emulator, "POST", "faults", emulator.admin_token, b'{"error_rate": 0.25, "seed": 3}')
+    calls = admin(emulator, "GET", "calls", emulator.admin_token)
+
+    assert (faults.status, calls.status) == (200, 200)
+    assert (emulator.faults.settings.error_rate, emulator.faults.settings.seed) == (0.25, 3)
+    assert [c["operation"] for c in json.loads(calls.data)["calls"]] == ["GetProgrammaticAccessCredentials"]
+    assert emulator.admin_token not in emulator.environment().values()  # the handler is never given it
+
+
+def test_each_emulator_has_its_own_admin_token() -> None:
+    first, second = Emulator(), Emulator()
+
+    assert first.admin_token != second.admin_token
+    assert len(first.admin_token) >= 32
