@@ -1,14 +1,16 @@
 """One HTTPS server on loopback for several AWS APIs, and what every AWS API checks first: a signature.
 
 botocore signs each request with SigV4 for the service it calls; the credential scope's service
-name (``cloudformation``, ``ssm``) picks the API here, as the host name does at AWS. Signatures are
-not recomputed (the functions sign with fake credentials), but an unsigned or malformed request is
-refused as AWS refuses it (403), and so is one signed for another region than the driver's.
+name (``cloudformation``, ``ssm``) picks the API here, as the host name does at AWS. An unsigned or
+malformed request is refused as AWS refuses it (403), and so is one signed for another region than
+the driver's. Given the keys that may sign (``keys``), the endpoint also recomputes each signature
+with the key's secret and checks its session token and time, as the FinSpace emulator does
+(:mod:`finspace_local.sigv4`); without them (``None``, as the driver builds it today: it does not
+tell the endpoint its functions' keys), signatures are not recomputed.
 """
 
 from __future__ import annotations
 
-import re
 import ssl
 import uuid
 from collections.abc import Mapping
@@ -16,14 +18,21 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..loopback import LoopbackServer, QuietHandler
+from ..sigv4 import (
+    UNRECOGNIZED_KEY_MESSAGE,
+    Authorization,
+    Refusal,
+    SignatureError,
+    SignedRequest,
+    SigningKey,
+    check_scope,
+    parse_authorization,
+    verify,
+)
 
 __all__ = ["AwsEndpoint", "AwsError", "Reply", "Service"]
 
 MAX_BODY_BYTES = 1 << 20
-_SCOPE = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=[^/\s]+/\d{8}/(?P<region>[^/\s]+)/(?P<service>[^/\s]+)/aws4_request,"
-    r"\s*SignedHeaders=[a-z0-9;-]+,\s*Signature=[0-9a-f]{64}"
-)
 
 
 class AwsError(Exception):
@@ -72,7 +81,8 @@ class _Handler(QuietHandler):
             self.close_connection = True
             return
         request_id = str(uuid.uuid4())
-        reply = self.server.endpoint.answer({k.lower(): v for k, v in self.headers.items()}, body, request_id)
+        reply = self.server.endpoint.answer({k.lower(): v for k, v in self.headers.items()}, body, request_id,
+                                            method=self.command, target=self.path)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("x-amzn-RequestId", request_id)
@@ -86,9 +96,13 @@ class _Handler(QuietHandler):
 class AwsEndpoint:
     """The services' HTTPS server on 127.0.0.1 (a free port); :meth:`close` stops it."""
 
-    def __init__(self, tls_context: ssl.SSLContext, services: list[Service], *, region: str) -> None:
+    def __init__(self, tls_context: ssl.SSLContext, services: list[Service], *, region: str,
+                 keys: Mapping[str, SigningKey] | None = None) -> None:
+        """``keys``: the keys that may sign, by access key id (read at each request: a dict filled
+        later works); ``None``: signatures are not recomputed."""
         self.services = {service.signing_name: service for service in services}
         self.region = region
+        self.keys = keys
         self._server = _Server(_Handler, tls_context=tls_context)
         self._server.endpoint = self
         self._server.start("aws-endpoint")
@@ -101,35 +115,32 @@ class AwsEndpoint:
         """The variables that point botocore at every service served here."""
         return {service.endpoint_variable: self.url for service in self.services.values()}
 
-    def answer(self, headers: Mapping[str, str], body: bytes, request_id: str) -> Reply:
-        scope = _SCOPE.fullmatch(headers.get("authorization", "").strip())
-        service = self.services.get(scope["service"]) if scope else None
+    def answer(self, headers: Mapping[str, str], body: bytes, request_id: str, *, method: str = "POST",
+               target: str = "/") -> Reply:
+        """The reply to a request: ``headers`` lower-cased, ``target`` the path and query as sent."""
+        auth: Authorization | SignatureError
+        try:
+            auth = parse_authorization(headers)
+        except SignatureError as error:
+            auth = error
+        service = self.services.get(auth.service) if isinstance(auth, Authorization) else None
         if service is None:
             service = next((s for s in self.services.values() if s.claims(headers)), None)
             if service is None:
                 service = next(iter(self.services.values()))
         try:
-            self._check_signature(headers, scope)
-        except AwsError as error:
-            return service.error(error, request_id)
+            if isinstance(auth, SignatureError):
+                raise auth
+            check_scope(auth, services=self.services, region=self.region)
+            if self.keys is not None:
+                key = self.keys.get(auth.access_key_id)
+                if key is None:
+                    raise SignatureError(Refusal.UNRECOGNIZED, UNRECOGNIZED_KEY_MESSAGE)
+                url = f"https://{headers.get('host', '')}{target}"
+                verify(SignedRequest(method, url, headers, body), auth, key)
+        except SignatureError as error:
+            return service.error(AwsError(error.query_code, error.message, error.status), request_id)
         return service.handle(headers, body, request_id)
-
-    def _check_signature(self, headers: Mapping[str, str], scope: re.Match[str] | None) -> None:
-        authorization = headers.get("authorization", "")
-        if not authorization:
-            raise AwsError("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
-        if scope is None:
-            raise AwsError("IncompleteSignature", "Authorization header requires 'Credential', 'SignedHeaders' and "
-                           f"'Signature' parameters (AWS4-HMAC-SHA256). Authorization={authorization.split()[0]}", 403)
-        if "x-amz-date" not in headers and "date" not in headers:
-            raise AwsError("IncompleteSignature", "Authorization header requires existence of either a "
-                           "'X-Amz-Date' or a 'Date' header.", 403)
-        if scope["service"] not in self.services:
-            raise AwsError("SignatureDoesNotMatch", f"Credential should be scoped to correct service: "
-                           f"'{' or '.join(sorted(self.services))}'.", 403)
-        if scope["region"] != self.region:
-            raise AwsError("SignatureDoesNotMatch", f"Credential should be scoped to a valid region, "
-                           f"not '{scope['region']}'.", 403)
 
     def close(self) -> None:
         self._server.stop()

@@ -23,7 +23,8 @@ TARGET_PREFIX = "AmazonSSM."
 # The JSON protocol's names for what the query protocol calls these.
 _JSON_CODES = {"MissingAuthenticationToken": "MissingAuthenticationTokenException",
                "IncompleteSignature": "IncompleteSignatureException",
-               "SignatureDoesNotMatch": "InvalidSignatureException"}
+               "SignatureDoesNotMatch": "InvalidSignatureException",
+               "InvalidClientTokenId": "UnrecognizedClientException"}
 _REQUIRED = {"PutParameter": ("Name", "Value"), "GetParameter": ("Name",), "DeleteParameter": ("Name",)}
 
 

@@ -7,16 +7,18 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import urllib3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from finspace_local import Emulator, EmulatorSettings
+from finspace_local import Emulator, EmulatorSettings, LocalCA
+from finspace_local.aws import AwsEndpoint, ParameterStore, SsmApi
 from finspace_local.sigv4 import SIGNATURE_MISMATCH, UNRECOGNIZED_KEY_MESSAGE, SigningKey
 from finspace_local.state import BackendSettings
 from lambda_handler.client import new_finspace_client
@@ -198,3 +200,31 @@ def test_each_emulator_has_its_own_admin_token() -> None:
 
     assert first.admin_token != second.admin_token
     assert len(first.admin_token) >= 32
+
+
+# --- SigV4 at the driver's AWS endpoint, given the keys ---------------------------------------------
+@pytest.fixture
+def ssm_endpoint(tmp_path: Path) -> Iterator[tuple[AwsEndpoint, LocalCA]]:
+    ca = LocalCA(tmp_path / "ca")
+    store = ParameterStore(None, region=REGION, account="123456789012")
+    keys = {"AKIAFUNCTION": SigningKey("AKIAFUNCTION", "function-secret")}
+    endpoint = AwsEndpoint(ca.server_context(), [SsmApi(store)], region=REGION, keys=keys)
+    yield endpoint, ca
+    endpoint.close()
+
+
+def ssm(endpoint: tuple[AwsEndpoint, LocalCA], access_key_id: str, secret_access_key: str) -> Any:
+    return boto3.client("ssm", region_name=REGION, endpoint_url=endpoint[0].url, verify=str(endpoint[1].bundle_path),
+                        aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, config=NO_RETRY)
+
+
+def test_the_aws_endpoint_given_keys_checks_signatures_too(ssm_endpoint: tuple[AwsEndpoint, LocalCA]) -> None:
+    good = ssm(ssm_endpoint, "AKIAFUNCTION", "function-secret")
+
+    good.put_parameter(Name="/kept", Value="v1", Type="SecureString")
+    wrong = refusal(ssm(ssm_endpoint, "AKIAFUNCTION", "not-the-secret").get_parameter, Name="/kept")
+    unknown = refusal(ssm(ssm_endpoint, "AKIANOBODYKNOWS", "function-secret").get_parameter, Name="/kept")
+
+    assert good.get_parameter(Name="/kept", WithDecryption=True)["Parameter"]["Value"] == "v1"
+    assert wrong == ("InvalidSignatureException", SIGNATURE_MISMATCH, 403)
+    assert unknown == ("UnrecognizedClientException", UNRECOGNIZED_KEY_MESSAGE, 403)
