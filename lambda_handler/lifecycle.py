@@ -7,6 +7,7 @@ event parsing, no environment. Each function returns what CloudFormation is told
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from .errors import AdoptionRequiredError, ApiCallError, MissingResourceError, ProviderError
 from .ids import is_placeholder
@@ -97,10 +98,10 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     """Change only what differs; a new identity (email or environment) is a replacement.
     ``old_groups``: the permission groups the previous declaration had. ``reapply``: the
     declaration is re-applied, so memberships made outside the stack are removed too."""
-    if is_placeholder(physical_id) or old_identity != new.identity:
+    actual = None if is_placeholder(physical_id) else _declared_by(users, physical_id, new, old_identity)
+    if actual is None:
         logger.info("Replacement: the user's identity changed; creating or reclaiming the new user")
         return _replace(users, new, safety)
-    actual = users.get(physical_id)
     changes = changed_fields(actual, new)
     safety.role.check_user_change(actual, changes, enabled=new.enabled)
     status = users.wait_while_creating(physical_id, str(actual["status"]), required=bool(changes))
@@ -115,9 +116,25 @@ def update(users: Users, new: UserProperties, physical_id: str, old_identity: tu
     return outcome
 
 
+def _declared_by(users: Users, physical_id: str, new: UserProperties,
+                 old_identity: tuple[str, str]) -> dict[str, Any] | None:
+    """The user ``physical_id`` names if it is the one ``new`` declares, else ``None`` (a replacement).
+    An identity that changed back to this user's own is the rollback of a failed replacement
+    (CloudFormation keeps the old id and swaps the properties): it is updated in place."""
+    if old_identity == new.identity:
+        return users.get(physical_id)
+    try:
+        actual = users.get(physical_id)
+    except MissingResourceError:
+        return None  # not in the new environment either
+    same = str(actual.get("emailAddress", "")).strip().lower() == new.email_address.strip().lower()
+    return actual if same else None
+
+
 def _replace(users: Users, new: UserProperties, safety: Safeguards) -> Outcome:
-    """Create the new user; if that fails half-way, disable what it made. CloudFormation
-    ignores the id of a failed Update, so no rollback Delete would ever reach that user."""
+    """Create the new user; if that fails half-way, undo it here: disable a user it made, restore one
+    it adopted or reclaimed. CloudFormation ignores the id of a failed Update, so no rollback Delete
+    would ever reach that user."""
     owned: list[str] = []
     report = users.on_owned
 
@@ -130,7 +147,12 @@ def _replace(users: Users, new: UserProperties, safety: Safeguards) -> Outcome:
         return create(users, new, safety)
     except ProviderError:
         for user_id in owned:
-            users.set_enabled(user_id, False, step="undo-replacement", missing_ok=True)
+            prior = safety.prior_state(user_id)
+            if prior is None:
+                users.set_enabled(user_id, False, step="undo-replacement", missing_ok=True)
+            else:
+                restore_user(users, user_id, prior)
+                safety.forget(user_id)
         raise
     finally:
         users.on_owned = report

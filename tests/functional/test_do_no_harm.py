@@ -202,3 +202,15 @@ def test_a_renamed_group_is_neither_deleted_nor_left_without_its_members(stack: 
     assert not [e for e in result.events if e.status.endswith("_FAILED")]
     assert "DeletePermissionGroup" not in stack.mutating_calls()
     assert list(stack.groups_of("mia@example.com").values()) == ["ADDITION_SUCCESS"]
+
+
+def test_a_replacement_that_fails_after_adopting_puts_the_adopted_user_back(stack: StackHarness) -> None:
+    existing_user(stack, "new.address@example.com", firstName="Before")
+    assert stack.deploy(template(Max=user("max@example.com", FirstName="Max"))).ok
+    before = snapshot(stack)
+
+    result = stack.deploy(template(Max=user("new.address@example.com", FirstName="After", AdoptExisting="true",
+                                            PermissionGroupIds=["nosuchgroup"])))  # adopts, then fails
+
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert snapshot(stack) == before
