@@ -5,7 +5,8 @@ CloudFormation's read API (the driver's stacks as they are at each moment, see
 so a driver started again on the same folder finds the parameters), both at one HTTPS endpoint
 on loopback with the driver's certificate authority. :meth:`DriverServices.equip` is the one place
 a function learns of them: botocore's per-service endpoint overrides, and ``AWS_CA_BUNDLE`` when
-the function has none.
+the function has none. As IAM would, the endpoint knows the keys of the functions it serves (their
+role's credentials) and verifies every signature against them; :meth:`DriverServices.trust` adds others.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import weakref
 from pathlib import Path
 
 from ..aws import AwsEndpoint, CloudFormationApi, ParameterStore, SsmApi
+from ..sigv4 import SigningKey
 from ..tls import LocalCA
 from .lambda_runtime import LambdaFunction
 from .live import LiveStacks
@@ -28,8 +30,9 @@ class DriverServices:
     def __init__(self, store: StackStore, ca: LocalCA, *, region: str, account: str) -> None:
         self.live = LiveStacks(store)
         self.parameters = ParameterStore(store.directory / "ssm" / "parameters.json", region=region, account=account)
+        self.keys: dict[str, SigningKey] = {}  # read at each request: keys added later count
         self.endpoint = AwsEndpoint(ca.server_context(), [CloudFormationApi(self.live), SsmApi(self.parameters)],
-                                    region=region)
+                                    region=region, keys=self.keys)
         self._ca = ca
         self._equipped: weakref.WeakSet[LambdaFunction] = weakref.WeakSet()
 
@@ -50,7 +53,15 @@ class DriverServices:
         if function is None or function in self._equipped:
             return
         function.add_environment(self.environment(function))
+        variables = function.environment
+        if variables.get("AWS_ACCESS_KEY_ID") and variables.get("AWS_SECRET_ACCESS_KEY"):
+            self.trust(SigningKey(variables["AWS_ACCESS_KEY_ID"], variables["AWS_SECRET_ACCESS_KEY"],
+                                  variables.get("AWS_SESSION_TOKEN")))
         self._equipped.add(function)
+
+    def trust(self, key: SigningKey) -> None:
+        """Accept requests signed with ``key`` (a role's credentials, as IAM knows them)."""
+        self.keys[key.access_key_id] = key
 
     def close(self) -> None:
         self.endpoint.close()

@@ -11,6 +11,7 @@ import boto3
 
 from finspace_local import LocalCA
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction
+from finspace_local.sigv4 import SigningKey
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
 REGION = "us-east-1"
@@ -35,7 +36,9 @@ class ApiHarness:
         self.driver = self.new_driver()
 
     def new_driver(self) -> Driver:
-        return Driver(self.tmp_path / "stacks", self.ca, default_function=self.function, timeout_scale=0.5)
+        driver = Driver(self.tmp_path / "stacks", self.ca, default_function=self.function, timeout_scale=0.5)
+        driver.services.trust(SigningKey("AKIATEST", "test-secret"))  # the tests' own client (client())
+        return driver
 
     def echo(self, depends_on: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
         resource: dict[str, Any] = {"Type": "Custom::Echo", "Properties": {

@@ -256,3 +256,17 @@ def test_describe_stacks_without_a_name_lists_every_stack_not_deleted(api: ApiHa
     stacks = api.client("cloudformation").describe_stacks()["Stacks"]
 
     assert [s["StackName"] for s in stacks] == ["two"]
+
+
+def test_a_request_signed_with_a_wrong_secret_or_an_unknown_key_is_refused(api: ApiHarness) -> None:
+    import boto3
+
+    def signed_by(key: str, secret: str) -> object:
+        return boto3.client("cloudformation", region_name="us-east-1", endpoint_url=api.driver.endpoint_url,
+                            verify=str(api.ca.bundle_path), aws_access_key_id=key, aws_secret_access_key=secret)
+
+    for client, code in ((signed_by("AKIATEST", "not-the-secret"), "SignatureDoesNotMatch"),
+                         (signed_by("AKIAUNKNOWN", "whatever"), "InvalidClientTokenId")):
+        with pytest.raises(ClientError) as refused:
+            client.describe_stacks(StackName="users")  # type: ignore[attr-defined]
+        assert refused.value.response["Error"]["Code"] == code
