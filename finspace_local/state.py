@@ -278,6 +278,14 @@ class Backend:
             raise not_found("User", user_id)
         return row
 
+    def _mutable_user_row(self, user_id: str) -> sqlite3.Row:
+        """The user a mutation may change. The API model lists ConflictException for every user
+        mutation and nothing says which a CREATING user accepts: the stricter reading refuses them all."""
+        row = self._user_row(user_id)
+        if row["status"] == "CREATING":
+            raise conflict("The user is still being created; try again shortly")
+        return row
+
     def _settle_users(self) -> None:
         self._db.execute(
             "UPDATE users SET status='ENABLED', lastEnabledTime=? WHERE status='CREATING' AND readyAt<=?",
@@ -324,7 +332,7 @@ class Backend:
         return rows[:limit], next_token
 
     def update_user(self, params: Params) -> Params:
-        row = self._user_row(params["userId"])
+        row = self._mutable_user_row(params["userId"])
         changes = {f: params[f] for f in USER_FIELDS[1:] if params.get(f) is not None}
         merged = {**dict(row), **changes}
         if merged["apiAccessPrincipalArn"] and merged["apiAccess"] != "ENABLED" and "apiAccess" in changes:
@@ -349,9 +357,7 @@ class Backend:
         return self._set_status(params["userId"], "DISABLED", "lastDisabledTime")
 
     def _set_status(self, user_id: str, status: str, time_column: str) -> Params:
-        row = self._user_row(user_id)
-        if row["status"] == "CREATING":
-            raise conflict("The user is still being created; try again shortly")
+        row = self._mutable_user_row(user_id)
         if row["status"] == status and self.settings.redundant_state_change == "conflict":
             raise conflict(f"The user is already {status}")
         self._db.execute(
@@ -361,7 +367,7 @@ class Backend:
         return {"userId": user_id}
 
     def reset_user_password(self, params: Params) -> Params:
-        row = self._user_row(params["userId"])
+        row = self._mutable_user_row(params["userId"])
         return {"userId": row["userId"], "temporaryPassword": "Tmp-" + secrets.token_urlsafe(9)}
 
     # --- permission groups -----------------------------------------------------
@@ -454,7 +460,7 @@ class Backend:
     def _membership_keys(self, params: Params) -> tuple[str, str]:
         self._settle_members()
         group_id = self._group_row(params["permissionGroupId"])["permissionGroupId"]
-        return group_id, self._user_row(params["userId"])["userId"]
+        return group_id, self._mutable_user_row(params["userId"])["userId"]
 
     def list_permission_groups_by_user(self, params: Params) -> Params:
         user_id = self._user_row(params["userId"])["userId"]
