@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .memberships import sync_memberships
 from .users import DISABLED, ENABLED
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ def user_prior(existing: Mapping[str, Any], changes: Mapping[str, str],
 
 def restore_user(users: Users, user_id: str, prior: Mapping[str, Any]) -> None:
     """Put fields, memberships and status back as the adopting Create found them."""
-    from .memberships import sync_memberships
-
     current = users.get(user_id)
     fields: dict[str, str] = prior.get("fields", {})
     changes = {k: v for k, v in fields.items() if current.get(k) != v}
