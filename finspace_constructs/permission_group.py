@@ -9,10 +9,10 @@ from constructs import Construct
 
 from ._handler import GROUP_FIELDS
 from ._handler import GROUP_RESOURCE_TYPE as RESOURCE_TYPE
+from ._resource import provider_resource, validate_literals
 from .enums import ApplicationPermission
 from .provider import FinSpaceUserProvider
 from .resource_properties import group_properties
-from .user import provider_resource, validate_literals
 
 __all__ = ["FinSpacePermissionGroup"]
 

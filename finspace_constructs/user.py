@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aws_cdk import Annotations, CustomResource, RemovalPolicy
+from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._handler import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE, FieldSpec, value_problem
+from ._handler import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE
+from ._resource import provider_resource, validate_literals
 from .enums import ApiAccess, UserType
+from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
 from .provider_identity import names_provider_role
 from .resource_properties import user_properties
 from .tokens import is_token
 
-if TYPE_CHECKING:
-    from .permission_group import FinSpacePermissionGroup
-
-__all__ = ["FinSpaceUser", "provider_resource", "validate_literals"]
+__all__ = ["FinSpaceUser"]
 
 RESOURCE_TYPE = USER_RESOURCE_TYPE
 
@@ -138,29 +137,3 @@ def _refuse_lockout(user: FinSpaceUser, properties: dict[str, Any], provider_pri
                          f"provider's own FinSpace user, and {' and '.join(wrong)} would lock the provider out; keep "
                          "it enabled with API access, or register another user for the provider role first "
                          "(README: Bootstrap)")
-
-
-def provider_resource(scope: Construct, provider: FinSpaceUserProvider, resource_type: str,
-                      properties: dict[str, Any], removal_policy: RemovalPolicy) -> CustomResource:
-    """The construct's main child, ``Resource``, served by ``provider``."""
-    return CustomResource(scope, "Resource", service_token=provider.service_token, resource_type=resource_type,
-                          properties=properties, removal_policy=removal_policy,
-                          service_timeout=provider.service_timeout)
-
-
-def validate_literals(owner: Construct, properties: dict[str, Any], fields: tuple[FieldSpec, ...],
-                      prop_names: dict[str, str]) -> None:
-    """Literal values checked against the handler's own limits; tokens are left to deploy time.
-    Personal values are described, never shown."""
-    problems = []
-    for name, value in properties.items():
-        values = value if isinstance(value, list) else [value]
-        if any(is_token(str(v)) for v in values):
-            continue
-        problem = value_problem(name, value, fields)
-        if problem:
-            sensitive = next(f.sensitive for f in fields if f.name == name)
-            shown = "" if sensitive else f" (got {value!r})"
-            problems.append(f"{prop_names[name]}{shown} {problem}")
-    if problems:
-        raise ValueError(f"{type(owner).__name__} {owner.node.path}: " + "; ".join(problems))
