@@ -60,8 +60,10 @@ class Constraint(NamedTuple):
             return f"is longer than {self.max_length} characters"
         if self.enum and value not in self.enum:
             return f"must be one of {', '.join(self.enum)}"
-        # As AWS applies Smithy patterns: searched, not implicitly anchored.
-        if self.pattern is not None and re.search(self.pattern, value) is None:
+        # Matched whole: FinSpace's reference gives each pattern as the format of the whole value, and
+        # a search would accept a value that only contains a match ("Eve <eve@example.com>", a role
+        # ARN followed by a line break, a name on two lines).
+        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
             return f"does not match the pattern {self.pattern}"
         return None
 

@@ -14,6 +14,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from .properties import email_key
+
 if TYPE_CHECKING:
     from .api import ApiSession
 
@@ -32,19 +34,19 @@ class EmailIndex:
 
     def remember(self, email: str, user_id: str) -> None:
         with self._lock:
-            self._ids[email.strip().lower()] = user_id
+            self._ids[email_key(email)] = user_id
 
     def forget(self, email: str) -> None:
         with self._lock:
-            self._ids.pop(email.strip().lower(), None)
+            self._ids.pop(email_key(email), None)
 
     def find(self, api: ApiSession, email: str) -> str | None:
         """The userId of ``email``; scans every page only when the email is not known yet."""
-        key = email.strip().lower()
+        key = email_key(email)
         with self._lock:
             if key in self._ids:
                 return self._ids[key]
-        found = {str(u.get("emailAddress", "")).strip().lower(): str(u["userId"])
+        found = {email_key(str(u.get("emailAddress", ""))): str(u["userId"])
                  for u in api.items("ListUsers", api.client.list_users, "users")}
         with self._lock:
             self._ids.update(found)

@@ -16,7 +16,15 @@ from typing import Any, NamedTuple
 
 from .api import ApiSession
 from .errors import ApiCallError, MissingResourceError, PropertyError
-from .properties import BOOLEAN_VALUES, REAPPLY_FIELD, FieldSpec, collect, join_problems, redacted_repr
+from .properties import (
+    BOOLEAN_VALUES,
+    NON_BLANK_HINT,
+    REAPPLY_FIELD,
+    FieldSpec,
+    collect,
+    join_problems,
+    redacted_repr,
+)
 from .restore import group_prior, restore_group
 from .safeguards import Safeguards
 from .stack_view import ROLLBACK
@@ -30,7 +38,7 @@ RESOURCE_TYPE = "Custom::FinSpacePermissionGroup"
 GROUP_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("EnvironmentId", "IdType", required=True),
     FieldSpec("Name", "PermissionGroupName", required=True, sensitive=True,
-              pattern_hint="must contain a non-blank character"),
+              pattern_hint=NON_BLANK_HINT),
     FieldSpec("Description", "PermissionGroupDescription", sensitive=True),
     FieldSpec("ApplicationPermissions", "ApplicationPermission", required=True, is_list=True),
     FieldSpec("AdoptExisting", None, default="false"),

@@ -5,6 +5,11 @@ the contract's own rules (unknown names, booleans, ApiAccessPrincipalArn only
 with ApiAccess ENABLED) are here. Every problem is reported at once, named by its
 PascalCase property, with the fix, and without echoing a personal value.
 The CDK constructs validate literal values with :func:`field_problem` too.
+
+Emails, everywhere (users file, constructs, duplicate checks, logical ids, this handler): a blank
+around an email is refused, never stripped (a template may carry one as well as a users file),
+patterns are matched whole (``Eve <eve@example.com>`` is refused), and two emails are the same user
+when their :func:`email_key` is equal (case aside).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ __all__ = [
     "BOOLEAN_VALUES",
     "CLOUDFORMATION_PROPERTIES",
     "FIELDS",
+    "NON_BLANK_HINT",
     "PERSONAL_USER_FIELDS",
     "REAPPLY_FIELD",
     "RESOURCE_TYPE",
@@ -28,6 +34,7 @@ __all__ = [
     "UserProperties",
     "collect",
     "declared_groups_of",
+    "email_key",
     "field_problem",
     "identity_of",
     "is_reapply",
@@ -59,17 +66,20 @@ class FieldSpec(NamedTuple):
     pattern_hint: str = ""
     default: Any = None
     is_list: bool = False  # a list of values of ``shape``
+    unpadded: bool = False  # a blank at the start or end is refused (the model's pattern would say less)
 
 
+# The hint of the model's names (``.*\S.*``, matched whole).
+NON_BLANK_HINT = "must contain a non-blank character and no line break"
 # Any new value (a date, a ticket) makes the next Update re-apply the whole declaration (README: Drift).
-REAPPLY_FIELD = FieldSpec("Reapply", "ClientToken", pattern_hint="must contain a non-blank character")
+REAPPLY_FIELD = FieldSpec("Reapply", "ClientToken", pattern_hint=NON_BLANK_HINT)
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("EnvironmentId", "IdType", required=True),
-    FieldSpec("EmailAddress", "Email", required=True, sensitive=True,
+    FieldSpec("EmailAddress", "Email", required=True, sensitive=True, unpadded=True,
               pattern_hint="is not a valid email address: use a name, an @ and a domain with a dot"),
     FieldSpec("Type", "UserType", required=True),
-    FieldSpec("FirstName", "FirstName", sensitive=True, pattern_hint="must contain a non-blank character"),
-    FieldSpec("LastName", "LastName", sensitive=True, pattern_hint="must contain a non-blank character"),
+    FieldSpec("FirstName", "FirstName", sensitive=True, pattern_hint=NON_BLANK_HINT),
+    FieldSpec("LastName", "LastName", sensitive=True, pattern_hint=NON_BLANK_HINT),
     FieldSpec("ApiAccess", "ApiAccess", default=API_ACCESS_DISABLED),
     FieldSpec("ApiAccessPrincipalArn", "RoleArn",
               pattern_hint="must be an IAM role ARN like arn:aws:iam::123456789012:role/Name"),
@@ -97,14 +107,23 @@ class UserProperties(NamedTuple):
 
     @property
     def identity(self) -> tuple[str, str]:
-        """Which FinSpace user this is: environment and email (emails compare case-insensitively)."""
-        return self.environment_id, self.email_address.lower()
+        """Which FinSpace user this is: environment and :func:`email_key`."""
+        return self.environment_id, email_key(self.email_address)
 
     def __repr__(self) -> str:
         return redacted_repr(self, PERSONAL_USER_FIELDS)
 
 
 PERSONAL_USER_FIELDS = frozenset({"email_address", "first_name", "last_name"})
+
+
+def email_key(email: str) -> str:
+    """What identifies a user's email, wherever two are compared: the users file's duplicate check, the
+    constructs' (``FinSpaceUserProvider.check_user``), the users app's logical ids and buckets, and this
+    handler's identity and FinSpace lookups. Case aside, as FinSpace compares them. A declared email
+    never has a blank around it (refused); the strip serves emails read back from FinSpace or from a
+    resource's old properties."""
+    return email.strip().lower()
 
 
 def redacted_repr(record: NamedTuple, personal: frozenset[str]) -> str:
@@ -131,6 +150,8 @@ def _scalar_problem(spec: FieldSpec, value: Any) -> str | None:
         return f"must be a string, not a {type(value).__name__}"
     if spec.shape is None:
         return None if value in BOOLEAN_VALUES else "must be true or false"
+    if spec.unpadded and value != value.strip():
+        return "has a blank (space, tab, line break) at its start or end: remove it"
     problem = constraint(spec.shape).problem(value)
     if problem is not None and problem.startswith("does not match") and spec.pattern_hint:
         return spec.pattern_hint
@@ -161,7 +182,7 @@ def collect(raw: Mapping[str, Any], fields: tuple[FieldSpec, ...]) -> tuple[dict
 
 def identity_of(raw: Mapping[str, Any]) -> tuple[str, str]:
     """The identity of raw properties, even ones that no longer validate."""
-    return str(raw.get("EnvironmentId", "")), str(raw.get("EmailAddress", "")).lower()
+    return str(raw.get("EnvironmentId", "")), email_key(str(raw.get("EmailAddress", "")))
 
 
 def declared_groups_of(raw: Mapping[str, Any]) -> tuple[str, ...]:

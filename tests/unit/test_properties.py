@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lambda_handler.errors import PropertyError
-from lambda_handler.properties import UserProperties, parse_properties
+from lambda_handler.properties import UserProperties, email_key, identity_of, parse_properties
 
 VALID = {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "EnvironmentId": "env1",
          "EmailAddress": "ada@example.com", "Type": "APP_USER"}
@@ -94,3 +94,47 @@ def test_invalid_personal_values_are_described_never_echoed() -> None:
 
     assert "jane.doe" not in message
     assert "DoeDoe" not in message
+
+
+PADDED = "has a blank (space, tab, line break) at its start or end: remove it"
+
+
+@pytest.mark.parametrize("email", ["ada@example.com ", " ada@example.com", "ada@example.com\n", "\tada@example.com"])
+def test_a_blank_around_the_email_is_refused_never_stripped(email: str) -> None:
+    message = problems_for(EmailAddress=email)
+
+    assert f"EmailAddress {PADDED}" in message
+    assert "ada@" not in message
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # the model's patterns describe the whole value: one that merely contains a match is refused
+        ({"EmailAddress": "Eve <eve@example.com>"}, "EmailAddress is not a valid email address"),
+        ({"EmailAddress": "eve@example.com, mallory@example.com"}, "EmailAddress is not a valid email address"),
+        ({"EmailAddress": "first.last+tag@mail.example.co"}, None),
+        # the model's pattern, whole, ends with 2-4 letters: a longer last label is refused (a search found ".muse")
+        ({"EmailAddress": "eve@example.museum"}, "EmailAddress is not a valid email address"),
+        ({"ApiAccess": "ENABLED", "ApiAccessPrincipalArn": ROLE + "\n"}, "ApiAccessPrincipalArn must be an IAM role"),
+        ({"ApiAccess": "ENABLED", "ApiAccessPrincipalArn": "see " + ROLE}, "ApiAccessPrincipalArn must be an IAM role"),
+        ({"FirstName": "Ada\nLovelace"}, "FirstName must contain a non-blank character and no line break"),
+        ({"FirstName": " Ada "}, None),  # a name may keep its blanks, as FinSpace's pattern allows
+    ],
+)
+def test_patterns_are_matched_whole(changes: dict[str, Any], expected: str | None) -> None:
+    if expected is None:
+        parse_properties({**VALID, **changes})
+        return
+    message = problems_for(**changes)
+
+    assert expected in message
+    assert "eve@" not in message
+    assert "Lovelace" not in message
+
+
+def test_emails_are_one_user_by_email_key_in_old_and_new_properties() -> None:
+    props = parse_properties({**VALID, "EmailAddress": "Ada@Example.COM"})
+
+    assert email_key("Ada@Example.COM") == "ada@example.com"
+    assert props.identity == identity_of({**VALID, "EmailAddress": "ada@example.com"}) == ("env1", "ada@example.com")
