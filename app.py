@@ -36,6 +36,7 @@ from finspace_constructs.users_app import (  # first: quiets jsii
 )
 from finspace_constructs.provider_identity import provider_role_prefix
 from finspace_constructs.users_file import Declaration, UsersFileError, load_declaration
+from finspace_users.errors import EXIT_ERROR
 import aws_cdk as cdk
 
 # isort: on
@@ -98,5 +99,5 @@ if __name__ == "__main__":
         build(application)
     except UsersFileError as error:
         print(error, file=sys.stderr)
-        sys.exit(2)
+        sys.exit(EXIT_ERROR)  # the command line's code for bad input; 2 means drift there
     application.synth()
