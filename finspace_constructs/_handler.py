@@ -29,6 +29,7 @@ __all__ = [
     "STACK_PATTERN",
     "USER_RESOURCE_TYPE",
     "FieldSpec",
+    "email_key",
     "value_problem",
 ]
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from lambda_handler.callers import PATTERN as STACK_PATTERN
     from lambda_handler.permission_groups import GROUP_FIELDS
     from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
-    from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, value_problem
+    from lambda_handler.properties import API_ACCESS_ENABLED, FIELDS, FieldSpec, email_key, value_problem
     from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
     from lambda_handler.records import DEFAULT_RECORDS_PATH as RECORDS_PATH
     from lambda_handler.records import RECORDS_PATH_VARIABLE
@@ -56,6 +57,7 @@ else:
     FIELDS = _properties.FIELDS
     FieldSpec = _properties.FieldSpec
     value_problem = _properties.value_problem
+    email_key = _properties.email_key
     USER_RESOURCE_TYPE = _properties.RESOURCE_TYPE
     GROUP_FIELDS = _groups.GROUP_FIELDS
     GROUP_RESOURCE_TYPE = _groups.RESOURCE_TYPE

@@ -194,8 +194,11 @@ class FinSpaceUserProvider(Construct):
     def check_user(self, user: Construct, environment_id: str, email_address: str,
                    permission_groups: Sequence[Any]) -> None:
         """Fail at synthesis on a user declared twice in this provider's stack (same environment and
-        email, compared case-insensitively) or given a group of another environment. Tokens are left to
-        deploy time; the message names construct paths, never the email."""
+        email, compared by ``email_key`` as the users file and the handler compare them) or given a group
+        of another environment. Tokens are left to deploy time; the message names construct paths, never
+        the email."""
+        from ._handler import email_key  # the one definition of an email's identity, the handler's
+
         if is_token(environment_id):
             return
         for group in permission_groups:
@@ -207,7 +210,7 @@ class FinSpaceUserProvider(Construct):
                                  "groups")
         if is_token(email_address):
             return
-        first = self._users.setdefault((environment_id, email_address.lower()), user)
+        first = self._users.setdefault((environment_id, email_key(email_address)), user)
         if first is not user:
             raise ValueError(f"{user.node.path}: the same email_address is already declared by {first.node.path} in "
                              f"environment {environment_id}; declare each FinSpace user once per stack")

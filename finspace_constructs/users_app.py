@@ -23,6 +23,7 @@ from aws_cdk import Annotations, Aws, NestedStack, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ._handler import email_key
 from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
 from .provider_identity import PROVIDER_STACK_NAME, provider_role_prefix
@@ -48,7 +49,7 @@ def provider_role_name(provider_stack_name: str = PROVIDER_STACK_NAME, region: s
 
 def bucket_of(email: str) -> int:
     """The bucket of an email: stable, and independent of every other user."""
-    return int(hashlib.sha256(email.strip().lower().encode()).hexdigest(), 16) % BUCKETS
+    return int(hashlib.sha256(email_key(email).encode()).hexdigest(), 16) % BUCKETS
 
 
 def user_construct_id(user: ResolvedUser) -> str:
@@ -62,7 +63,7 @@ def user_construct_id(user: ResolvedUser) -> str:
 
 def user_id_of(environment_id: str, email: str) -> str:
     """:func:`user_construct_id` from the two values it depends on."""
-    return _opaque_id("User", environment_id, email.strip().lower())
+    return _opaque_id("User", environment_id, email_key(email))
 
 
 def group_construct_id(group: ResolvedGroup) -> str:

@@ -20,6 +20,8 @@ from finspace_constructs import (
     FinSpaceUserProvider,
     UserType,
 )
+from finspace_constructs._handler import email_key
+from finspace_constructs.users_app import bucket_of, user_id_of
 from lambda_handler.api_model import enum_values
 
 ROLE = "arn:aws:iam::123456789012:role/analytics"
@@ -350,3 +352,32 @@ def test_fails_if_a_group_value_breaks_the_limits(props: dict[str, Any], expecte
         FinSpacePermissionGroup(new_stack(), "G", **{**base, **props})
 
     assert expected in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("Eve <eve@example.com>", "email_address is not a valid email address"),  # the pattern, matched whole
+        ("eve@example.com, mallory@example.com", "email_address is not a valid email address"),
+        ("ada@example.com ", "email_address has a blank (space, tab, line break) at its start or end: remove it"),
+        (" ada@example.com", "email_address has a blank (space, tab, line break) at its start or end: remove it"),
+    ],
+)
+def test_an_email_address_that_is_not_exactly_an_email_is_refused_at_synthesis(email: str, expected: str) -> None:
+    with pytest.raises(ValueError) as exc:  # noqa: PT011 - the message is checked below
+        add_user(new_stack(), email_address=email)
+
+    assert f"FinSpaceUser Users/Ada: {expected}" in str(exc.value)
+    assert "eve@" not in str(exc.value)
+    assert "ada@" not in str(exc.value)
+
+
+def test_email_duplicates_are_found_by_what_the_users_app_ids_use() -> None:
+    stack = new_stack()
+    add_user(stack, "Ada", email_address="Ada@Example.com")
+
+    with pytest.raises(ValueError, match="the same email_address is already declared by Users/Ada"):
+        add_user(stack, "Again", email_address="ada@example.COM")
+    assert email_key("Ada@Example.com") == email_key("ada@example.COM")
+    assert user_id_of("env1", "Ada@Example.com") == user_id_of("env1", "ada@example.COM")
+    assert bucket_of("Ada@Example.com") == bucket_of("ada@example.COM")
