@@ -1,16 +1,20 @@
-"""CDK constructs for Amazon FinSpace users as code."""
+"""CDK constructs for Amazon FinSpace users as code.
 
-import os
+The constructs (:class:`FinSpaceUser`, :class:`FinSpacePermissionGroup`, :class:`FinSpaceUserProvider`),
+their enumerations, and :class:`FinSpaceUserProviderStack`, the provider in a stack of its own with a
+named, retained role (README: Bootstrap). Users files: :mod:`finspace_constructs.users_file` and
+:mod:`finspace_constructs.users_app`.
+"""
 
-# Before aws_cdk starts jsii: Node 20 (this project's machines) makes jsii print a large
-# end-of-life banner on every run. Only the banner is silenced; an explicit setting wins.
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from typing import TYPE_CHECKING, Any
 
 from .enums import ApiAccess, ApplicationPermission, UserType
 from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
 from .user import FinSpaceUser
+
+if TYPE_CHECKING:
+    from .users_app import FinSpaceUserProviderStack
 
 __all__ = [
     "ApiAccess",
@@ -18,5 +22,16 @@ __all__ = [
     "FinSpacePermissionGroup",
     "FinSpaceUser",
     "FinSpaceUserProvider",
+    "FinSpaceUserProviderStack",
     "UserType",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`FinSpaceUserProviderStack` on first use: its module loads the users file's models
+    (pydantic), which an app without a users file need not import."""
+    if name == "FinSpaceUserProviderStack":
+        from .users_app import FinSpaceUserProviderStack
+
+        return FinSpaceUserProviderStack
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
