@@ -1,6 +1,7 @@
 """Reading FinSpace as the handler does: the caller's AWS credentials exchanged for programmatic
 access credentials per environment (:class:`lambda_handler.credentials.ProgrammaticCredentials`),
-calls retried within a budget (:class:`lambda_handler.retries.Persistence`). Only list operations.
+calls retried within a budget (:class:`lambda_handler.retries.Persistence`), but a connection that
+never opened fails at once (:class:`ReadPersistence`). Only list operations.
 
 Who counts as an administrator (left out of ``import``, ``users`` and drift's unmanaged users by
 default): the FinSpace user whose ``apiAccessPrincipalArn`` is the caller's own role, the one whose
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import botocore.session
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, SSLError
 
 from finspace_constructs.provider_identity import PROVIDER_ROLE_PREFIX
 
@@ -29,9 +30,42 @@ from .reader import EnvironmentSnapshot, UserRecord, read_environment
 if TYPE_CHECKING:
     from finspace_local.server import Emulator
 
-__all__ = ["Administrators", "FinSpace", "local_finspace", "real_finspace", "role_key"]
+__all__ = ["Administrators", "FinSpace", "ReadPersistence", "local_finspace", "real_finspace", "role_key"]
 
-READ_BUDGET_S = 120.0  # per environment: throttling is retried this long
+READ_BUDGET_S = 120.0  # per environment: throttling and 5xx are retried this long
+NEVER_CONNECTED = (EndpointConnectionError, SSLError)  # refused, unresolved, unreachable; an untrusted certificate
+NEVER_CONNECTED_FIX = "check the network, --region, AWS_ENDPOINT_URL_FINSPACE_DATA and AWS_CA_BUNDLE (not retried)"
+
+
+class _NeverConnectedError(Exception):
+    def __init__(self, error: BotoCoreError, attempts: int) -> None:
+        super().__init__(str(error))
+        self.error, self.attempts = error, attempts
+
+
+class ReadPersistence(Persistence):
+    """The handler's retries, for a person waiting at a terminal: throttling, 5xx, a dropped
+    connection and a connect timeout are retried within the budget, as the handler retries them;
+    a connection that never opened (refused, a name that does not resolve, no route, a certificate
+    not trusted) fails at once, since waiting does not change the network or the endpoint setting."""
+
+    def call(self, operation: str, function: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
+        attempts = 0
+
+        def attempt(**arguments: Any) -> dict[str, Any]:
+            nonlocal attempts
+            attempts += 1
+            try:
+                response: dict[str, Any] = function(**arguments)
+            except NEVER_CONNECTED as error:
+                raise _NeverConnectedError(error, attempts) from error
+            return response
+
+        try:
+            return super().call(operation, attempt, **kwargs)
+        except _NeverConnectedError as failed:
+            raise ApiCallError(operation, type(failed.error).__name__, f"{failed.error}; {NEVER_CONNECTED_FIX}",
+                               failed.attempts) from failed.error
 
 
 def role_key(arn: str) -> tuple[str, str] | None:
@@ -81,7 +115,7 @@ class FinSpace:
 
     def read(self, environment_id: str) -> EnvironmentSnapshot:
         if environment_id not in self._read:
-            persistence = Persistence.for_seconds(READ_BUDGET_S)
+            persistence = ReadPersistence.for_seconds(READ_BUDGET_S)
             try:
                 client = self.credentials.client_for(environment_id, persistence)
                 self._read[environment_id] = read_environment(client, persistence, environment_id)

@@ -1,16 +1,80 @@
-"""The command line's own rules (issue 18): app.py's exit code."""
+"""The command line's own rules (issue 18): reads that fail fast on a connection that never opened,
+drift's JSON keys and advice, the deploy's and destroy's account of FinSpace, the command to run
+when an installed ``finspace-users`` cannot import the stand-ins, and app.py's exit code."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
 from finspace_users.errors import EXIT_DRIFT, EXIT_ERROR
+from finspace_users.finspace import ReadPersistence
+from lambda_handler.deadline import Deadline
+from lambda_handler.errors import ApiCallError
+from lambda_handler.retries import Backoff
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class Calls:
+    """A FinSpace call that raises the given errors in turn, then answers."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.made = 0
+
+    def __call__(self, **_kwargs: Any) -> dict[str, Any]:
+        self.made += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return {"users": []}
+
+
+def reads(budget_s: float = 120.0) -> tuple[ReadPersistence, list[float]]:
+    left, slept = [budget_s], list[float]()
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        left[0] -= seconds
+
+    return ReadPersistence(Deadline(lambda: left[0]), sleep, Backoff(), random.Random(1)), slept
+
+
+def throttled(status: int = 400, code: str = "ThrottlingException") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                       "ListUsers")
+
+
+@pytest.mark.parametrize("error", [EndpointConnectionError(endpoint_url="https://finspace-api.example.invalid"),
+                                   SSLError(endpoint_url="https://127.0.0.1:1", error="CERTIFICATE_VERIFY_FAILED")])
+def test_a_connection_that_never_opened_fails_at_once(error: Exception) -> None:
+    persistence, slept = reads()
+    call = Calls(error, error)
+
+    with pytest.raises(ApiCallError) as failed:
+        persistence.call("ListUsers", call)
+
+    assert (call.made, slept) == (1, [])  # before: retried for the whole 120 s budget
+    assert failed.value.code == type(error).__name__
+    assert "not retried" in str(failed.value)
+    assert "https://" in str(failed.value)  # which endpoint it tried: the fix is in the settings
+
+
+def test_throttling_5xx_and_a_dropped_connection_are_still_retried() -> None:
+    persistence, slept = reads()
+    call = Calls(throttled(), throttled(500, "InternalServerException"), ConnectionClosedError(endpoint_url="x"),
+                 throttled(429, "TooManyRequestsException"))
+
+    assert persistence.call("ListUsers", call) == {"users": []}
+    assert (call.made, len(slept)) == (5, 4)
 
 
 def test_app_exits_with_the_input_error_code_on_a_bad_users_file_not_the_drift_code(tmp_path: Path) -> None:
