@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from finspace_constructs.resource_properties import group_properties, user_properties
@@ -34,9 +34,22 @@ from ._handler import (
 from .errors import CommandError
 from .reader import EnvironmentSnapshot, UserRecord
 
-__all__ = ["Finding", "find_drift"]
+__all__ = ["Finding", "corrections", "find_drift"]
 
 _Props = TypeVar("_Props", UserProperties, GroupProperties)
+
+# What corrects each kind of finding (README: "Correcting drift"), in the order drift prints them.
+CORRECTIONS = (
+    (frozenset({"status", "field", "membership-removed", "membership-added", "group-changed"}),
+     "status, fields, memberships, group permissions or description: deploy with a new 'reapply' value in the "
+     "users file, which sets them back (README: Correcting drift)"),
+    (frozenset({"missing", "group-missing"}),
+     "missing: deploy the users file, which creates them (a group deleted outside the stack: remove it from the "
+     "file, deploy, then declare it again)"),
+    (frozenset({"unmanaged-user", "unmanaged-group"}),
+     "unmanaged: no deploy touches them; declare them in the users file (finspace-users import writes their "
+     "entries), or disable the users and delete the groups in FinSpace; --ignore-unmanaged stops reporting them"),
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,9 @@ class Finding:
     actual: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        """camelCase keys, as every other ``--json`` document of the command line."""
+        return {"environmentId": self.environment_id, "kind": self.kind, "subject": self.subject,
+                "field": self.field, "declared": self.declared, "actual": self.actual}
 
 
 def find_drift(snapshot: EnvironmentSnapshot, users: list[ResolvedUser], groups: list[ResolvedGroup],
@@ -82,6 +97,12 @@ def find_drift(snapshot: EnvironmentSnapshot, users: list[ResolvedUser], groups:
     declared_names = {g.name for g in groups}
     found += [Finding(env, "unmanaged-group", g.name) for g in snapshot.groups if g.name not in declared_names]
     return sorted(found, key=lambda f: (f.environment_id, f.subject.lower(), f.kind, f.field))
+
+
+def corrections(findings: list[Finding]) -> list[str]:
+    """What fixes the findings, one line per kind of fix that applies."""
+    kinds = {f.kind for f in findings}
+    return [advice for fixed, advice in CORRECTIONS if kinds & fixed]
 
 
 class _GroupIds:

@@ -16,7 +16,7 @@ from typing import Any
 
 from finspace_constructs.users_file import load_declaration
 
-from .drift import Finding, find_drift
+from .drift import Finding, corrections, find_drift
 from .errors import EXIT_DRIFT, EXIT_OK, CommandError
 from .finspace import FinSpace, local_finspace, real_finspace, role_key
 from .importer import ImportFilter, environment_document, provider_recogniser, render, selected_users
@@ -134,6 +134,10 @@ def drift(args: argparse.Namespace, out: Output) -> int:
     out.show(table("Drift (FinSpace against the users file)",
                    ("environment", "kind", "user or group", "field", "declared", "in FinSpace"),
                    [(f.environment_id, f.kind, f.subject, f.field, f.declared, f.actual) for f in findings]))
-    out.say(f"[red]{len(findings)} difference(s)[/]: deploy with a new 'reapply' value to correct them "
-            "(README: Drift)" if findings else "[green]No drift[/]: FinSpace holds what the file declares.")
+    if not findings:
+        out.say("[green]No drift[/]: FinSpace holds what the file declares.")
+    else:
+        out.say(f"[red]{len(findings)} difference(s)[/]. To correct them:")
+        for advice in corrections(findings):
+            out.say(f"  - {advice}")
     return EXIT_DRIFT if findings else EXIT_OK

@@ -22,6 +22,13 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, 
     return code, json.loads(out)
 
 
+def shown(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """What a person sees: the exit code, and stdout then stderr with rich's wrapping undone."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, " ".join((captured.out + captured.err).split())
+
+
 def admin(state: Path, operation: str, **params: Any) -> dict[str, Any]:
     """What a person does in the web application: straight to the state, no API call."""
     with open_emulator(state) as emulator:
@@ -141,6 +148,33 @@ def test_drift_reports_manual_changes_and_a_reapply_corrects_them(
     assert after[0] == 2
     assert [f["kind"] for f in after[1]["drift"]] == ["unmanaged-user"]
     assert ignoring[0] == 0
+    assert {tuple(sorted(f)) for f in drifted["drift"]} == {
+        ("actual", "declared", "environmentId", "field", "kind", "subject")}  # camelCase, as every document
+
+
+def test_drift_advises_what_corrects_what_it_found(hand_made: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    state, users_file = hand_made, tmp_path / "users.yaml"
+    users_file.write_text(HANDLERS_VIEW)
+    drift_args = ("drift", "--local", "--state-dir", str(state), "--users-file", str(users_file))
+    clean = shown(capsys, *drift_args)
+    admin(state, "CreateUser", emailAddress="stranger@example.com", type="APP_USER")
+    unmanaged = shown(capsys, *drift_args)
+    ids = {u["emailAddress"]: u["userId"] for u in everything(state)["users"]}
+    admin(state, "DisableUser", userId=ids["ada@example.com"])
+    both = shown(capsys, *drift_args)
+
+    assert clean[0] == 0
+    assert clean[1].endswith("No drift: FinSpace holds what the file declares.")
+    # an unmanaged user: a re-apply leaves it as it is, so the advice is to declare or disable it
+    assert unmanaged[0] == 2
+    assert "1 difference(s). To correct them: - unmanaged: no deploy touches them; declare them" in unmanaged[1]
+    assert "reapply" not in unmanaged[1]
+    # a declared user disabled outside the stack: that one a re-apply sets back
+    assert both[0] == 2
+    assert "2 difference(s). To correct them: - status, fields, memberships" in both[1]
+    assert "deploy with a new 'reapply' value" in both[1]
+    assert "- unmanaged: no deploy touches them" in both[1]
 
 
 HANDLERS_VIEW = """\

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
+from finspace_users.drift import Finding, corrections
 from finspace_users.errors import EXIT_DRIFT, EXIT_ERROR
 from finspace_users.finspace import ReadPersistence
 from lambda_handler.deadline import Deadline
@@ -75,6 +76,29 @@ def test_throttling_5xx_and_a_dropped_connection_are_still_retried() -> None:
 
     assert persistence.call("ListUsers", call) == {"users": []}
     assert (call.made, len(slept)) == (5, 4)
+
+
+def test_drift_json_keys_are_camel_case_like_every_other_document() -> None:
+    finding = Finding("finspace-local", "field", "ada@example.com", "type", "SUPER_USER", "APP_USER")
+
+    assert finding.as_dict() == {"environmentId": "finspace-local", "kind": "field", "subject": "ada@example.com",
+                                 "field": "type", "declared": "SUPER_USER", "actual": "APP_USER"}
+
+
+def test_drift_advises_what_fixes_each_kind_of_finding() -> None:
+    def finding(kind: str) -> Finding:
+        return Finding("finspace-local", kind, "x@example.com")
+
+    unmanaged = corrections([finding("unmanaged-user"), finding("unmanaged-group")])
+    drifted = corrections([finding("status"), finding("membership-added"), finding("group-changed")])
+    missing = corrections([finding("missing")])
+
+    assert len(unmanaged) == 1
+    assert "reapply" not in unmanaged[0]  # a re-apply leaves an unmanaged user as it is (README: Drift)
+    assert all(advice in unmanaged[0] for advice in ("declare", "disable", "--ignore-unmanaged"))
+    assert [("reapply" in advice) for advice in drifted] == [True]
+    assert [("reapply" in advice, "deploy" in advice) for advice in missing] == [(False, True)]
+    assert corrections([]) == []
 
 
 def test_app_exits_with_the_input_error_code_on_a_bad_users_file_not_the_drift_code(tmp_path: Path) -> None:
