@@ -1,7 +1,7 @@
 """What a stack operation did to FinSpace, from FinSpace itself: the state before against the state
 after (the deploy's and destroy's report). Events say what CloudFormation asked; after a rollback only
 the state says what is true, so a user the rollback restored is not "created" and a deleted group is
-"deleted", not "disabled".
+"deleted", not "disabled" (the memberships its deletion ended are its change, not its members' updates).
 """
 
 from __future__ import annotations
@@ -61,14 +61,29 @@ class Changes:
 
 def changes_between(before: FinSpaceState, after: FinSpaceState) -> Changes:
     changes = Changes()
+    gone = _deleted_group_names(before, after)
     for key, now in sorted(after.users.items()):
-        _classify(changes, before.users.get(key), now, {"email": now["emailAddress"]}, USER_FIELDS)
+        was = before.users.get(key)
+        if was is not None and gone.get(key[0]):  # a membership ended by its group's deletion: the group's change
+            was = {**was, "permissionGroups": [g for g in was.get("permissionGroups", []) if g not in gone[key[0]]]}
+        _classify(changes, was, now, {"email": now["emailAddress"]}, USER_FIELDS)
     for key, now in sorted(after.groups.items(), key=lambda item: (item[0][0], str(item[1].get("name")))):
         _classify(changes, before.groups.get(key), now, {"group": str(now.get("name"))}, GROUP_FIELDS)
     for key, gone in sorted(before.groups.items()):
         if key not in after.groups:
             changes.deleted.append({"group": str(gone.get("name")), "environmentId": key[0], "status": "DELETED"})
     return changes
+
+
+def _deleted_group_names(before: FinSpaceState, after: FinSpaceState) -> dict[str, set[str]]:
+    """Per environment, the names of the groups deleted (and not made again under the same name)."""
+    kept = {(environment, str(g.get("name"))) for (environment, _id), g in after.groups.items()}
+    gone: dict[str, set[str]] = {}
+    for (environment, group_id), group in before.groups.items():
+        name = str(group.get("name"))
+        if (environment, group_id) not in after.groups and (environment, name) not in kept:
+            gone.setdefault(environment, set()).add(name)
+    return gone
 
 
 def _classify(changes: Changes, was: dict[str, Any] | None, now: dict[str, Any], name: dict[str, str],

@@ -252,7 +252,9 @@ def _report(session: Session, status: str, ok: bool) -> int:
 def _calls_line(calls: dict[str, int], changes: Changes) -> str:
     """One account with the lines above: calls made, and whether they left anything changed."""
     if not calls:
-        return "[green]No change[/]: no mutating FinSpace call was made."
+        return ("[green]No change[/]: no mutating FinSpace call was made." if changes.empty else
+                "No mutating FinSpace call was made: the changes above happened outside this command "
+                "(by hand, or a user that finished CREATING)")
     made = "FinSpace calls: " + ", ".join(f"{op} x{n}" for op, n in calls.items())
     return made + ("; they left FinSpace as it was (the rollback restored it)" if changes.empty else "")
 

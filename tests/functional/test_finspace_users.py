@@ -315,3 +315,35 @@ def test_every_command_has_help_json_errors_and_exit_codes(tmp_path: Path, capsy
     assert "finspace-users deploy" in missing_state[1]["error"]["message"]
     assert (bad_option[0], bad_option[1]["error"]["kind"]) == (1, "usage")
     assert (no_output[0], no_output[1]["error"]["kind"]) == (1, "usage")
+
+
+def test_a_failed_deploy_gives_one_account_of_finspace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state, users_file = tmp_path / "state", tmp_path / "users.yaml"
+    users_file.write_text(BEFORE)
+
+    code, text = shown(capsys, "deploy", "--skip-registration", "--state-dir", str(state), "--users-file",
+                       str(users_file))
+
+    # every Create refused (the role unregistered), then rolled back: the rollback's Deletes touched nothing
+    assert code == 1
+    assert text.endswith("Stack ROLLBACK_COMPLETE: nothing changed in FinSpace "
+                         "No change: no mutating FinSpace call was made.")  # before: "1 disabled" above this
+    assert " disabled " not in text
+
+
+def test_destroy_shows_deleted_groups_as_deleted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state, users_file = tmp_path / "state", tmp_path / "users.yaml"
+    users_file.write_text(BEFORE.replace("{email: dan@example.com,", "{email: dan@example.com, enabled: false,"))
+    assert run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(users_file))[0] == 0
+
+    code, text = shown(capsys, "destroy", "--state-dir", str(state))
+
+    assert code == 0
+    summary = text[text.index("Stack DELETE_COMPLETE"):]
+    # dan, disabled already, only lost the deleted group's membership: that is the group's change
+    assert summary.startswith("Stack DELETE_COMPLETE: 4 disabled, 2 deleted ")
+    assert "dan@example.com" not in summary
+    assert "deleted analysts (finspace-local, now DELETED)" in summary
+    assert "deleted engineers (finspace-local, now DELETED)" in summary
+    assert "disabled analysts" not in summary
+    assert summary.endswith("FinSpace calls: DeletePermissionGroup x2, DisableUser x4")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
+from finspace_users.changes import Changes, FinSpaceState, changes_between
 from finspace_users.drift import Finding, corrections
 from finspace_users.errors import EXIT_DRIFT, EXIT_ERROR
 from finspace_users.finspace import ReadPersistence
@@ -99,6 +100,39 @@ def test_drift_advises_what_fixes_each_kind_of_finding() -> None:
     assert [("reapply" in advice) for advice in drifted] == [True]
     assert [("reapply" in advice, "deploy" in advice) for advice in missing] == [(False, True)]
     assert corrections([]) == []
+
+
+def test_the_calls_line_never_says_no_change_under_a_change() -> None:
+    from finspace_users.demo import _calls_line
+
+    changed = Changes(disabled=[{"email": "a@example.com", "environmentId": "e", "status": "DISABLED"}])
+
+    assert _calls_line({}, Changes()).endswith("No change[/]: no mutating FinSpace call was made.")
+    assert "No change" not in _calls_line({}, changed)
+    assert "the rollback restored it" in _calls_line({"CreateUser": 1, "DisableUser": 1}, Changes())
+    assert "restored" not in _calls_line({"DisableUser": 1}, changed)
+
+
+def test_a_deleted_group_is_deleted_and_its_members_are_not_updated_by_it() -> None:
+    def user(email: str, status: str, groups: list[str]) -> dict[str, Any]:
+        return {"environmentId": "e", "emailAddress": email, "status": status, "type": "APP_USER",
+                "permissionGroups": groups}
+
+    group = {"environmentId": "e", "permissionGroupId": "g1", "name": "analysts", "applicationPermissions": []}
+    before = FinSpaceState.of([user("in@example.com", "ENABLED", ["analysts"]),
+                               user("out@example.com", "DISABLED", ["analysts"])], [group])
+    after = FinSpaceState.of([user("in@example.com", "DISABLED", []), user("out@example.com", "DISABLED", [])], [])
+    again = FinSpaceState.of([user("in@example.com", "ENABLED", ["analysts"]),
+                              user("out@example.com", "DISABLED", ["analysts"])],
+                             [{**group, "permissionGroupId": "g2"}])  # replaced under the same name
+
+    destroyed = changes_between(before, after)
+
+    assert destroyed.summary() == "1 disabled, 1 deleted"
+    assert destroyed.deleted == [{"group": "analysts", "environmentId": "e", "status": "DELETED"}]
+    assert [e["email"] for e in destroyed.disabled] == ["in@example.com"]
+    assert destroyed.updated == []  # out@ only lost the deleted group's membership
+    assert changes_between(before, again).summary() == "1 created, 1 deleted"  # the new group, the old one
 
 
 def test_app_exits_with_the_input_error_code_on_a_bad_users_file_not_the_drift_code(tmp_path: Path) -> None:
