@@ -13,6 +13,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / "examples" / "github-actions" / "finspace-users.yml"
 README = REPO / "README.md"
+MAKEFILE = REPO / "Makefile"
 CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
 PINNED = re.compile(r"^\s*-?\s*uses: [\w.-]+/[\w.-]+@[0-9a-f]{40}\s+# v\d+(\.\d+)*$")
 
@@ -63,16 +64,72 @@ def test_each_job_asks_for_its_own_permissions_and_only_aws_jobs_get_an_oidc_tok
     assert roles == {"test": None, "diff": "FINSPACE_DIFF_ROLE_ARN", "deploy": "FINSPACE_DEPLOY_ROLE_ARN"}
 
 
-def test_pull_requests_get_only_the_read_only_role_and_never_deploy(workflow: dict[str, Any]) -> None:
-    diff, deploy = workflow["jobs"]["diff"], workflow["jobs"]["deploy"]
-    diff_commands = " ".join(step.get("run", "") for step in diff["steps"])
+def commands(job: dict[str, Any]) -> list[str]:
+    return [str(step["run"]).split("#")[0].strip() for step in job["steps"] if "run" in step]
 
-    assert diff["if"] == "github.event_name == 'pull_request'"
-    assert "cdk diff" in diff_commands
-    assert "--no-change-set" in diff_commands  # templates only: what a read-only role may read
-    assert "deploy" not in diff_commands
+
+def make_recipe(target: str) -> str:
+    """The recipe lines of ``target`` in the Makefile."""
+    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", MAKEFILE.read_text(), re.MULTILINE)
+    assert match, f"the Makefile has a target {target}"
+    return match[1]
+
+
+def test_pull_requests_get_only_the_diff_role_and_never_deploy(workflow: dict[str, Any]) -> None:
+    diff, deploy = workflow["jobs"]["diff"], workflow["jobs"]["deploy"]
+
+    # same-repository pull requests only: a fork's gets no OIDC token, and must not reach AWS anyway
+    assert diff["if"] == ("github.event_name == 'pull_request' && "
+                          "github.event.pull_request.head.repo.full_name == github.repository")
+    assert commands(diff) == ["make setup-deploy", "make diff"]
+    assert "$(CDK) diff --no-notices --method=template" in make_recipe("diff")  # templates only: what the role may read
+    assert "--no-change-set" not in MAKEFILE.read_text() + WORKFLOW.read_text() + README.read_text()
     assert deploy["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
-    assert "make deploy" in [step.get("run") for step in deploy["steps"]]
+    assert commands(deploy) == ["make setup-deploy", "make deploy"]
+
+
+def test_aws_jobs_install_only_what_synthesis_needs() -> None:
+    """``setup-deploy``: the app's requirements and the CLI, not the test venvs and wheelhouse of ``setup``."""
+    recipe = make_recipe("$(DEPLOY_STAMP)")
+
+    assert "-r requirements.txt -c constraints.txt" in recipe
+    assert "requirements-dev" not in recipe
+    assert "wheelhouse" not in recipe
+    assert re.search(r"^setup-deploy: \$\(DEPLOY_STAMP\) \$\(NODE_STAMP\)$", MAKEFILE.read_text(), re.MULTILINE)
+    for target in ("synth", "diff", "deploy"):
+        assert re.search(rf"^{target}: setup-deploy$", MAKEFILE.read_text(), re.MULTILINE), target
+
+
+def test_no_checkout_keeps_its_credentials(workflow: dict[str, Any]) -> None:
+    checkouts = [step for job in workflow["jobs"].values() for step in job["steps"]
+                 if str(step.get("uses", "")).startswith("actions/checkout@")]
+
+    assert len(checkouts) == 3
+    assert all(step["with"]["persist-credentials"] is False for step in checkouts)
+
+
+def test_the_diff_role_trusts_what_the_diff_job_sends_and_reads_only_templates() -> None:
+    role = yaml.load((REPO / "examples" / "iam" / "diff-role.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader
+    (trust,) = role["Resources"]["DiffRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    (policy,) = role["Resources"]["DiffRole"]["Properties"]["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "!Sub repo:${GitHubOwner}/${GitHubRepository}:pull_request"}
+    assert "ManagedPolicyArns" not in role["Resources"]["DiffRole"]["Properties"]
+    assert statement["Action"] == ["cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+                                   "cloudformation:ListStackResources"]
+    assert [r.split(":stack/")[1] for r in statement["Resource"]] == [
+        "${ProviderStackName}/*", "${UsersStackName}/*", "${UsersStackName}-*/*"]
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation's short tags as text (``!Sub x`` -> ``"!Sub x"``)."""
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: f"!{suffix} {loader.construct_scalar(node)}")
 
 
 def test_readme_trust_subjects_match_what_each_job_sends(workflow: dict[str, Any]) -> None:
