@@ -18,6 +18,25 @@ Shape (one environment; or ``environments:`` as a list of ``{id, defaults, users
     users:
       - email: ada@example.com
         type: SUPER_USER
+
+A users file comes from a pull request, and CI loads it: no file may exhaust the loader (README:
+"The users file"). Anchors and aliases stay allowed (``<<: *base`` merges shared settings,
+``*analysts`` repeats a list), but PyYAML builds an alias by reference while everything after it
+(the line index, pydantic) walks it as a copy: 388 bytes of nested aliases (a "billion laughs")
+stood for 10 million values, 12.5 s and 2.3 GB. So the parser's events are counted first, before
+any node is built, each alias as the whole value it repeats (:class:`_Bounds`, which keeps only
+the open nesting and the anchors), and the file is refused at the line that passes a limit: :data:`MAX_BYTES`
+bytes, :data:`MAX_NODES` values (YAML nodes, aliases expanded), :data:`MAX_DEPTH` levels of
+nesting (the format needs 6); an alias inside the very value it names (recursive) is refused at
+its line. A file within the limits costs what a plain file of its size costs (at the limits, about
+a second and 100 MB). A value its tag cannot make (an integer of 5,000 digits, the 13th month), a
+byte that is not UTF-8 and a reused anchor name are errors at their line, never tracebacks; and a
+file with thousands of problems lists its first :data:`_LISTED`, found without building the others
+(:class:`_Model`).
+
+Emails follow the handler's one rule (:func:`lambda_handler.properties.email_key`): a blank around
+an email is refused, the pattern is matched whole, and the duplicate check compares exactly what
+the users app's logical ids use.
 """
 
 from __future__ import annotations
@@ -25,19 +44,34 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    StrictBool,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
-from ._handler import GROUP_FIELDS, value_problem
+from ._handler import GROUP_FIELDS, email_key, value_problem
 from .enums import ApiAccess, ApplicationPermission, UserType
 from .provider_identity import PROVIDER_ROLE_PREFIX, names_provider_role
 
 __all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
     "SAFE_LOADER",
     "Declaration",
     "Environment",
@@ -56,6 +90,14 @@ RemovalPolicyName = Literal["destroy", "retain"]
 # libyaml's parser where PyYAML has it (some 20 times faster on a large file), else the pure-Python
 # one; both mark every node with its line.
 SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What a users file may hold (README: The users file). 200,000 values are some 13,000 users as
+# `finspace-users import` writes them (about 15 values each: names, principal, groups), 18,000 as
+# benchmarks/synth_per_user.py does, more than one deploy serves (README: Sizing).
+MAX_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 10
+_LISTED = 100  # problems listed at most; the first ones are found without building the others
+_CHUNK = 10  # items of a list validated at a time
 _CONTRACT_NAMES = {"email": "EmailAddress", "provider_user": "EmailAddress", "first_name": "FirstName",
                    "last_name": "LastName", "api_access_principal_arn": "ApiAccessPrincipalArn", "reapply": "Reapply"}
 
@@ -71,10 +113,56 @@ def _checked(field: str, value: str | None) -> str | None:
     return value
 
 
-class UserDefaults(BaseModel):
-    """Settings shared by users; a user's own value wins, then its environment's defaults."""
+class _Model(BaseModel):
+    """A model of the file: unknown keys are errors, values are frozen. A wrong file costs what its
+    first :data:`_LISTED` problems cost: pydantic would build every problem of a list of 100,000
+    wrong entries, or of a mapping of 100,000 unknown keys, each about 1 KB and tens of
+    microseconds, before the first one could be listed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _few_unknown_keys(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if isinstance(data, dict) and len(data) > _LISTED:  # (model_fields alone takes microseconds)
+            known = cls.model_fields
+            unknown = set(itertools.islice((key for key in data if key not in known), _LISTED))
+            data = {key: value for key, value in data.items() if key in known or key in unknown}
+        return handler(data)
+
+    @field_validator("environments", "users", "permission_groups", "application_permissions", mode="wrap",
+                     check_fields=False)
+    @classmethod
+    def _few_item_problems(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """A list validated :data:`_CHUNK` items at a time, up to its first :data:`_LISTED` problems."""
+        if not isinstance(value, list) or len(value) <= _CHUNK:
+            return handler(value)
+        items: list[Any] = []
+        problems: list[InitErrorDetails] = []
+        for start in range(0, len(value), _CHUNK):
+            try:
+                items += handler(value[start:start + _CHUNK])
+            except ValidationError as error:
+                problems += [_shifted(problem, start) for problem in error.errors(include_url=False)]
+                if len(problems) >= _LISTED:
+                    break
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return items
+
+
+def _shifted(problem: Any, start: int) -> InitErrorDetails:
+    """A problem of a list's chunk, placed in the whole list."""
+    loc = tuple(problem["loc"])
+    details = InitErrorDetails(type=problem["type"], loc=(loc[0] + start, *loc[1:]) if loc else loc,
+                               input=problem["input"])
+    if "ctx" in problem:
+        details["ctx"] = problem["ctx"]
+    return details
+
+
+class UserDefaults(_Model):
+    """Settings shared by users; a user's own value wins, then its environment's defaults."""
 
     type: UserType | None = Field(None, description="SUPER_USER or APP_USER")
     api_access: ApiAccess | None = Field(None, description="ENABLED or DISABLED (default: ENABLED with a principal)")
@@ -113,10 +201,8 @@ class UserEntry(UserDefaults):
         return _checked(info.field_name, value)
 
 
-class GroupEntry(BaseModel):
+class GroupEntry(_Model):
     """One FinSpace permission group."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="1-255 characters; users refer to the group by it")
     application_permissions: list[ApplicationPermission] = Field(
@@ -136,10 +222,8 @@ class GroupEntry(BaseModel):
         return value
 
 
-class Environment(BaseModel):
+class Environment(_Model):
     """A FinSpace environment, its permission groups and its users."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Annotated[str, Field(min_length=1, max_length=26, description="the FinSpace environment id")]
     defaults: UserDefaults = Field(default=UserDefaults(), description="defaults for this environment")
@@ -155,10 +239,8 @@ class Environment(BaseModel):
         return _checked("provider_user", value)
 
 
-class UsersFile(BaseModel):
+class UsersFile(_Model):
     """The whole file: ``environment`` + ``users``, or ``environments``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     defaults: UserDefaults = Field(default=UserDefaults(), description="defaults for every user")
     environment: str | None = Field(None, description="the environment id, when the file has one environment")
@@ -192,9 +274,9 @@ class UsersFile(BaseModel):
                             permission_groups=self.permission_groups or [])]
 
     def provider_user_of(self, environment: Environment) -> str | None:
-        """The provider's user in ``environment`` (its own setting wins), compared as emails are."""
+        """The provider's user in ``environment`` (its own setting wins), as its :func:`email_key`."""
         email = environment.provider_user or self.provider_user
-        return email.strip().lower() if email else None
+        return email_key(email) if email else None
 
 
 @dataclass(frozen=True)
@@ -245,12 +327,28 @@ def load_users(path: Path) -> list[ResolvedUser]:
 def load_declaration(path: Path, *, provider_role_prefix: str = PROVIDER_ROLE_PREFIX) -> Declaration:
     """Load, validate and resolve ``path``; :class:`UsersFileError` lists every problem.
     ``provider_role_prefix``: how the provider role's name starts (``<provider stack name>-``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsersFileError(f"{path}: cannot read the users file ({error.strerror})") from error
+    text = _read(path)
     with _collector_paused():
         return _declaration(path, text, provider_role_prefix)
+
+
+def _read(path: Path) -> str:
+    """The file's text: at most :data:`MAX_BYTES` are read, whatever the file (``/dev/zero`` too)."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise UsersFileError(f"{path}: cannot read the users file ({error.strerror})") from error
+    if len(data) > MAX_BYTES:
+        line = data.count(b"\n", 0, MAX_BYTES) + 1
+        raise UsersFileError(f"{path}:{line}: the file passes {MAX_BYTES // 2**20} MiB here, the most a users file "
+                             "may hold: split it into several files, one users stack each (README: The users file)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UsersFileError(f"{path}:{line}: not UTF-8 text (byte {error.start + 1} of the file): save it as "
+                             "UTF-8") from None
 
 
 @contextlib.contextmanager
@@ -272,7 +370,8 @@ def _declaration(path: Path, text: str, provider_role_prefix: str) -> Declaratio
     try:
         parsed = UsersFile.model_validate(lines.data)
     except ValidationError as error:
-        raise UsersFileError("\n".join(lines.describe(e["loc"], _message(e)) for e in error.errors())) from None
+        found = [lines.describe(e["loc"], _message(e)) for e in error.errors(include_url=False)]
+        raise UsersFileError(_listing(path, found, more=error.error_count() >= _LISTED)) from None
     problems: list[str] = []
     groups = _resolve_groups(parsed, lines, problems)
     placed = _resolve(parsed, lines, problems, {(g.environment_id, g.name) for g in groups})
@@ -280,9 +379,18 @@ def _declaration(path: Path, text: str, provider_role_prefix: str) -> Declaratio
     for user, loc in placed:
         problems += guard.problems(user, loc)
     if problems:
-        raise UsersFileError("\n".join(problems))
+        raise UsersFileError(_listing(path, problems))
     provider_users = {e.id: email for e in parsed.all_environments() if (email := parsed.provider_user_of(e))}
     return Declaration([user for user, _loc in placed], groups, bool(parsed.reenable_requires_adopt), provider_users)
+
+
+def _listing(path: Path, problems: list[str], *, more: bool = False) -> str:
+    """The problems, one a line, the first :data:`_LISTED` of them."""
+    shown = problems[:_LISTED]
+    if more or len(problems) > _LISTED:
+        shown.append(f"{path}: these are the first problems of the file, which may hold more: fix them and load "
+                     "it again")
+    return "\n".join(shown)
 
 
 def _message(error: Any) -> str:
@@ -331,7 +439,7 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
         for user_index, user in enumerate(environment.users):
             loc = _base(parsed, env_index, "users", user_index)
             merged = {**defaults, **_set(user)}
-            key = (environment.id, user.email.lower())
+            key = (environment.id, email_key(user.email))
             if key in seen:
                 problems.append(lines.describe((*loc, "email"), f"duplicates the email at line {seen[key]}; "
                                                                 "declare each user once per environment"))
@@ -378,7 +486,7 @@ class _ProviderGuard:
 
     def owns(self, user: ResolvedUser) -> bool:
         principal = user.api_access_principal_arn
-        return (user.email.strip().lower() == self.emails.get(user.environment_id)
+        return (email_key(user.email) == self.emails.get(user.environment_id)
                 or (principal is not None and names_provider_role(principal, self.role_prefix)))
 
     def problems(self, user: ResolvedUser, loc: tuple[Any, ...]) -> list[str]:
@@ -448,9 +556,123 @@ def _setting_names(model_type: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name in model_type.model_fields if name not in ("users", "defaults", "id"))
 
 
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """The document parsed once: its node tree (the lines) and the data built from that tree."""
-    loader = SAFE_LOADER(text)
+class _Bounds:
+    """The parser's events counted before any node is built, each alias as the whole value it repeats:
+    nothing is built for an alias here, so a billion laughs costs what its few hundred bytes cost.
+    A limit passed is a :class:`UsersFileError` at the line of the event that passes it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.values = 0  # values so far, aliases expanded: a mapping's or list's own are those counted while open
+        self.open: list[list[Any]] = []  # each open mapping or list: [anchor, values before it, levels]
+        self.anchors: dict[str, tuple[int, int]] = {}  # each anchor's values and levels of nesting
+        self.lines: dict[str, int] = {}  # where each anchor is defined
+
+    def check(self, text: str) -> None:
+        parser = SAFE_LOADER(text)  # the events only: no node, no value
+        try:
+            while (event := parser.get_event()) is not None:
+                if type(event) is yaml.ScalarEvent and event.anchor is None:  # most events: only counted
+                    self.values += 1
+                    if self.values > MAX_NODES:
+                        self._too_many(event)
+                else:
+                    self._see(event)
+        finally:
+            parser.dispose()
+
+    def _see(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+        elif isinstance(event, yaml.ScalarEvent):  # with an anchor
+            self._define(event)
+            self.values += 1
+            self.anchors[str(event.anchor)] = (1, 0)
+            if self.values > MAX_NODES:
+                self._too_many(event)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            if len(self.open) >= MAX_DEPTH:
+                self._refuse(event, f"nests more than {MAX_DEPTH} levels deep here (the format needs 6): check its "
+                                    "indentation")
+            self._define(event)
+            self.open.append([event.anchor, self.values, 1])
+            self.values += 1
+            if self.values > MAX_NODES:
+                self._too_many(event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, levels = self.open.pop()
+            if anchor is not None:
+                self.anchors[anchor] = (self.values - before, levels)
+            self._nested(levels)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        if any(frame[0] == event.anchor for frame in self.open):
+            self._refuse(event, "this alias stands inside the value it names (a recursive alias), which never "
+                                "ends: write the value out")
+        values, levels = self.anchors.get(str(event.anchor), (1, 0))  # an undefined one: the composer says so
+        if len(self.open) + levels > MAX_DEPTH:
+            self._refuse(event, f"this alias nests its value more than {MAX_DEPTH} levels deep (the format needs 6)")
+        if self.values + values > MAX_NODES:
+            self._refuse(event, f"this alias repeats {values:,} values, which takes the file past {MAX_NODES:,} "
+                                "values (YAML nodes, each alias counted as the value it repeats), the most a "
+                                "users file may hold: write fewer aliases (README: The users file)")
+        self.values += values
+        self._nested(levels)
+
+    def _nested(self, levels: int) -> None:
+        """A value of ``levels`` levels (an alias's, or a mapping's or list's just closed) in the open one."""
+        if self.open and levels + 1 > self.open[-1][2]:
+            self.open[-1][2] = levels + 1
+
+    def _define(self, event: yaml.NodeEvent) -> None:
+        if event.anchor is None:
+            return
+        if event.anchor in self.lines:
+            self._refuse(event, f"this anchor's name is already defined at line {self.lines[event.anchor]}: rename "
+                                "one")
+        self.lines[event.anchor] = _line(event)
+
+    def _too_many(self, event: yaml.Event) -> None:
+        self._refuse(event, f"the file passes {MAX_NODES:,} values (YAML nodes) here, the most a users file may hold: "
+                            "split it into several files, one users stack each (README: The users file)")
+
+    def _refuse(self, event: yaml.Event, problem: str) -> None:
+        raise UsersFileError(f"{self.path}:{_line(event)}: {problem}")
+
+
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark else 1
+
+
+class _ValueMarks(yaml.constructor.SafeConstructor):
+    """Mixed into the loader: a value its tag cannot make (an integer of 5,000 digits, the 13th month,
+    ``!!bool maybe``) is a YAML error at its line, never a traceback; the value itself is not shown."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError):  # !!bool maybe, !!timestamp x
+            kind = str(node.tag).removeprefix("tag:yaml.org,2002:")
+            raise yaml.constructor.ConstructorError(
+                None, None, f"this value cannot be read as a YAML {kind}: quote it to make it text",
+                node.start_mark) from None
+
+
+_LOADERS: dict[type, Any] = {}
+
+
+def _loader_class(base: type) -> Any:
+    """:data:`SAFE_LOADER` with :class:`_ValueMarks` (one class per base)."""
+    if base not in _LOADERS:
+        _LOADERS[base] = type("UsersFileLoader", (_ValueMarks, base), {})
+    return _LOADERS[base]
+
+
+def _parse(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
+    """The document parsed once within the limits (:class:`_Bounds`): its node tree (the lines) and
+    the data built from that tree."""
+    _Bounds(path).check(text)
+    loader = _loader_class(SAFE_LOADER)(text)
     try:
         node = loader.get_single_node()
         return node, None if node is None else loader.construct_document(node)
@@ -466,7 +688,11 @@ class _LineIndex:
         self._lines: dict[tuple[Any, ...], int] = {}
         self._duplicates: list[str] = []
         try:
-            node, self.data = _parse(text)
+            node, self.data = _parse(path, text)
+        except yaml.reader.ReaderError as error:  # a character YAML does not allow: no mark, a position
+            at = text.count("\n", 0, error.position) + 1
+            raise UsersFileError(f"{path}:{at}: not valid YAML (character #x{error.character:04x} is not "
+                                 "allowed)") from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = f"{mark.line + 1}" if mark else "?"
@@ -474,7 +700,7 @@ class _LineIndex:
         if node is not None:
             self._walk(node, ())
         if self._duplicates:
-            raise UsersFileError("\n".join(self._duplicates))
+            raise UsersFileError(_listing(path, self._duplicates))
         if not isinstance(self.data, dict):
             raise UsersFileError(f"{path}:1: the file must be a mapping with 'environment' or 'environments'")
 

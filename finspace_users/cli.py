@@ -7,6 +7,7 @@ Exit codes (every subcommand): 0 done (``drift``: no drift), 1 error (the messag
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,8 +16,8 @@ from typing import NoReturn
 
 from finspace_constructs.users_file import UsersFileError
 
-from . import reads
-from .errors import EXIT_ERROR, CommandError
+from . import reads, web_app
+from .errors import EXIT_ERROR, CheckoutNeededError, CommandError, stand_ins_missing
 from .output import Output
 
 __all__ = ["main"]
@@ -33,8 +34,8 @@ def _demo(name: str) -> Command:
         try:
             from . import demo
         except ImportError as error:
-            raise CommandError(f"{name} drives the repository's local stand-ins (finspace_local): run it in the "
-                               "repository checkout; against AWS use cdk deploy / cdk diff", "setup") from error
+            raise stand_ins_missing(error, f"{name} drives the repository's local stand-ins (against AWS: cdk deploy "
+                                           "/ cdk diff)") from error
         command: Command = getattr(demo, name)
         try:
             return command(args, out)
@@ -124,7 +125,31 @@ def _parser() -> argparse.ArgumentParser:
     drift = commands.choices["drift"]
     drift.add_argument("--ignore-unmanaged", action="store_true", help="users and groups the file lacks are no drift")
     drift.add_argument("--redact", action="store_true", help="name users by userId, not email (for kept logs)")
+    _local_verbs(commands)
     return parser
+
+
+def _local_verbs(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``local VERB``: a change by hand in the demo's emulator, to provoke drift (README: Drift)."""
+    summary = ("change the demo's emulator by hand, as a person in the FinSpace web application would, to see "
+               "what drift --local reports")
+    local = commands.add_parser("local", help=summary, description=summary, epilog=EPILOG)
+    verbs = local.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=_Parser)
+    for verb, what in web_app.VERBS.items():
+        sub = verbs.add_parser(verb, help=what, description=what, epilog=EPILOG)
+        sub.add_argument("email", metavar="EMAIL", help="the user (its email; any case)")
+        if verb == "set-field":
+            sub.add_argument("field", metavar="FIELD", choices=sorted(web_app.FIELDS),
+                             help="type, firstName, lastName, apiAccess or apiAccessPrincipalArn "
+                                  "(or the users file's first_name, ...)")
+            sub.add_argument("value", metavar="VALUE")
+        elif verb.endswith("-membership"):
+            sub.add_argument("group", metavar="GROUP", help="the permission group's name")
+        sub.add_argument("--environment-id", metavar="ID",
+                         help="the demo environment (default: the one that has this email)")
+        _state_dir(sub)
+        _common(sub)
+        sub.set_defaults(run=web_app.local_verb)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -143,6 +168,8 @@ def main(argv: list[str] | None = None, out: Output | None = None) -> int:
         _check(args)
         command: Command = args.run
         return command(args, out)
+    except CheckoutNeededError as error:
+        out.error(error.kind, _in_the_checkout(str(error), argv))
     except CommandError as error:
         out.error(error.kind, str(error))
     except UsersFileError as error:
@@ -152,3 +179,12 @@ def main(argv: list[str] | None = None, out: Output | None = None) -> int:
     except (RuntimeError, FileNotFoundError) as error:  # an old emulator state, the CDK CLI missing
         out.error("setup", str(error))
     return EXIT_ERROR
+
+
+def _in_the_checkout(what: str, argv: list[str]) -> str:
+    """The exact command that works: this one, run by the checkout's venv from the checkout, where
+    ``python -m`` finds the stand-ins (README: "finspace-users")."""
+    where = "from this checkout" if Path("finspace_local").is_dir() else "in the repository checkout"
+    return (f"{what}; this finspace-users cannot import the stand-ins (finspace_local: in the repository "
+            f"checkout, not in the package). {where[0].upper()}{where[1:]}, with its venv, run: "
+            f".venv/bin/python -m finspace_users {shlex.join(argv)}")

@@ -33,6 +33,7 @@ from .forecast import Plan, forecast
 from .local import DEMO_ACCOUNT, DEMO_PROVIDER_ROLE_ARN, DEMO_REGION, ENVIRONMENTS, PROVIDER_KEYS, open_emulator
 from .output import Output, table
 from .simulate import GROUP_TYPE, USER_TYPE, Guards, NamedProvider, PlannedChange
+from .web_app import demo_environments
 
 __all__ = ["StackStateError", "deploy", "destroy", "diff", "provider_role_arn"]
 
@@ -106,9 +107,13 @@ class Session:
 
 
 def synthesized(args: argparse.Namespace, out: Output) -> tuple[Path, dict[str, Any], Declaration]:
-    """Check the users file here (precise errors), then run ``cdk synth`` into the state directory."""
+    """Check the users file here (precise errors; only the demo's environments), then run ``cdk synth``
+    into the state directory."""
     users_file = Path(args.users_file).resolve()
     declaration = load_declaration(users_file)
+    named = [*(u.environment_id for u in declaration.users), *(g.environment_id for g in declaration.groups),
+             *declaration.provider_users]
+    demo_environments(named, str(args.users_file), "users-file")  # before anything runs
     cdk_out = Path(args.state_dir) / "cdk.out"
     out.say(f"[bold]cdk synth[/] {args.users_file}")
     return cdk_out, synth(cdk_out.resolve(), {"usersFile": str(users_file)}), declaration
@@ -157,7 +162,8 @@ def _register(session: Session, role_arn: str) -> str:
     """Step 2, the one a person does in the FinSpace web application of each environment."""
     web_app = session.emulator.web_app
     if all(web_app.is_registered(environment, role_arn) for environment in ENVIRONMENTS):
-        session.out.say(f"[bold]2/3[/] role {role_arn} is already registered")
+        session.out.say(f"[bold]2/3[/] role {role_arn} is already registered in "
+                        f"{' and '.join(sorted(ENVIRONMENTS))}")
         return "already registered"
     if session.args.skip_registration:
         session.out.say(f"[bold]2/3[/] [yellow]skipped[/] (--skip-registration): role {role_arn} is not registered")

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from finspace_constructs.provider_identity import PROVIDER_ROLE_PREFIX
 
 from ._handler import ApiCallError, DeadlineError, Persistence, ProgrammaticCredentials, new_session
-from .errors import CommandError
+from .errors import CommandError, stand_ins_missing
 from .reader import EnvironmentSnapshot, UserRecord, read_environment
 
 if TYPE_CHECKING:
@@ -160,8 +160,7 @@ def local_finspace(state_dir: Path, excluded_emails: frozenset[str]) -> Iterator
 
         from .local import DEMO_PROVIDER_ROLE_ARN, DEMO_REGION, PROVIDER_KEYS, open_emulator, process_environment
     except ImportError as error:
-        raise CommandError("--local needs the repository checkout (its finspace_local emulator): run it there",
-                           "setup") from error
+        raise stand_ins_missing(error, "--local reads the demo's emulator") from error
     if not (state_dir / "finspace.sqlite").exists():
         raise CommandError(f"no emulator state in {state_dir}: run 'finspace-users deploy' (make demo) first, "
                            "or pass --state-dir", "setup")

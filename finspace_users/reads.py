@@ -21,6 +21,7 @@ from .errors import EXIT_DRIFT, EXIT_OK, CommandError
 from .finspace import FinSpace, local_finspace, real_finspace, role_key
 from .importer import ImportFilter, environment_document, provider_recogniser, render, selected_users
 from .output import Output, table
+from .web_app import demo_environments, environment_ids
 
 __all__ = ["drift", "import_users", "list_users"]
 
@@ -37,15 +38,18 @@ def _finspace(args: argparse.Namespace) -> Iterator[FinSpace]:
 
 
 def _environments(args: argparse.Namespace, declared: list[str] | None = None) -> list[str]:
+    """--environment-id, else the users file's, else (--local) the demo's; locally only the demo's exist."""
     if args.environment_id:
-        return sorted(set(args.environment_id))
-    if declared is not None:
-        return sorted(set(declared))
+        chosen, where, kind = sorted(set(args.environment_id)), "--environment-id", "usage"
+    elif declared is not None:
+        chosen, where, kind = sorted(set(declared)), str(args.users_file), "users-file"
+    elif args.local:
+        return sorted(environment_ids())
+    else:
+        raise CommandError("name the environment: --environment-id ID (repeatable), or --local for the demo", "usage")
     if args.local:
-        from .local import ENVIRONMENTS  # the demo's (the stand-ins are in the repository only)
-
-        return sorted(ENVIRONMENTS)
-    raise CommandError("name the environment: --environment-id ID (repeatable), or --local for the demo", "usage")
+        demo_environments(chosen, where, kind)
+    return chosen
 
 
 def _made(finspace: FinSpace) -> dict[str, int]:

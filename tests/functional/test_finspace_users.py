@@ -303,8 +303,9 @@ def test_an_email_change_in_the_file_is_planned_as_a_new_user_and_the_old_one_di
 
 def test_every_command_has_help_json_errors_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                                            ) -> None:
-    for command in ("deploy", "diff", "destroy", "users", "import", "drift"):
-        assert main([command, "--help"]) == 0
+    for command in ("deploy", "diff", "destroy", "users", "import", "drift", "local disable-user",
+                    "local enable-user", "local set-field", "local add-membership", "local remove-membership"):
+        assert main([*command.split(), "--help"]) == 0
         assert "--json" in capsys.readouterr().out
 
     missing_state = run(capsys, "users", "--local", "--state-dir", str(tmp_path / "none"))
@@ -315,6 +316,79 @@ def test_every_command_has_help_json_errors_and_exit_codes(tmp_path: Path, capsy
     assert "finspace-users deploy" in missing_state[1]["error"]["message"]
     assert (bad_option[0], bad_option[1]["error"]["kind"]) == (1, "usage")
     assert (no_output[0], no_output[1]["error"]["kind"]) == (1, "usage")
+
+
+def test_an_environment_the_demo_does_not_have_is_refused_naming_those_it_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, prod = tmp_path / "state", tmp_path / "prod.yaml"
+    prod.write_text("environment: finspace-prod\ndefaults: {type: APP_USER}\nusers:\n  - {email: a@example.com}\n")
+
+    deployed = run(capsys, "deploy", "--state-dir", str(state), "--users-file", str(prod))
+    planned = run(capsys, "diff", "--state-dir", str(state), "--users-file", str(prod))
+    open_emulator(state).backend.call("ListUsers", {"maxResults": 1}, environment_id=ENV)  # a state to read
+    drifted = run(capsys, "drift", "--local", "--state-dir", str(state), "--users-file", str(prod))
+    listed = run(capsys, "users", "--local", "--state-dir", str(state), "--environment-id", "finspace-prod")
+
+    for code, report in (deployed, planned, drifted):
+        assert (code, report["error"]["kind"]) == (1, "users-file")
+        message = report["error"]["message"]
+        assert message.startswith(f"{prod}: environment finspace-prod is unknown to the demo's emulator, which has "
+                                  "only finspace-local and finspace-local-2")
+        assert "register" not in message  # before: register the role, deploy --provider-only: a loop
+        assert "--provider-only" not in message
+    assert (listed[0], listed[1]["error"]["kind"]) == (1, "usage")
+    assert "--environment-id: environment finspace-prod is unknown" in listed[1]["error"]["message"]
+    assert not (state / "stacks").exists()  # refused before anything ran: no stack, no registration claimed
+
+
+def test_local_verbs_change_the_emulator_by_hand_and_drift_reports_exactly_that(
+    hand_made: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, users_file = hand_made, tmp_path / "users.yaml"
+    users_file.write_text(HANDLERS_VIEW)
+    at = ("--state-dir", str(state))
+    before = everything(state)
+
+    changed = [run(capsys, "local", *verb, *at) for verb in (
+        ("disable-user", "ADA@example.com"), ("set-field", "bob@example.com", "type", "SUPER_USER"),
+        ("remove-membership", "bob@example.com", "analysts"), ("add-membership", "ada@example.com", "empty"),
+        ("set-field", "ada@example.com", "first_name", "Augusta"))]
+    refused = {name: run(capsys, "local", *verb, *at)[1]["error"] for name, verb in {
+        "no such user": ("disable-user", "nobody@example.com"),
+        "already": ("disable-user", "ada@example.com"),
+        "no such group": ("add-membership", "bob@example.com", "nogroup"),
+        "not a member": ("remove-membership", "bob@example.com", "analysts"),
+        "bad value": ("set-field", "bob@example.com", "type", "ROOT"),
+        "no such environment": ("disable-user", "bob@example.com", "--environment-id", "finspace-prod"),
+    }.items()}
+    code, drifted = run(capsys, "drift", "--local", *at, "--users-file", str(users_file))
+    again = shown(capsys, "deploy", "--provider-only", *at)
+
+    assert [c for c, _ in changed] == [0] * 5
+    assert [r["changed"]["verb"] for _, r in changed] == [
+        "disable-user", "set-field", "remove-membership", "add-membership", "set-field"]
+    assert changed[0][1]["changed"] == {"verb": "disable-user", "environmentId": ENV, "email": "ada@example.com",
+                                        "userId": changed[0][1]["changed"]["userId"], "status": "DISABLED"}
+    assert code == 2
+    assert drifted["mutatingCallsMade"] == 0
+    assert [(f["subject"], f["kind"], f["field"], f["declared"], f["actual"]) for f in drifted["drift"]] == [
+        ("ada@example.com", "membership-added", "permission_groups", "", "empty"),
+        ("ada@example.com", "status", "status", "ENABLED", "DISABLED"),  # its first name is not declared
+        ("bob@example.com", "field", "type", "APP_USER", "SUPER_USER"),
+        ("bob@example.com", "membership-removed", "permission_groups", "analysts", "")]
+    assert {name: error["kind"] for name, error in refused.items()} == {
+        "no such user": "usage", "already": "usage", "no such group": "usage", "not a member": "usage",
+        "bad value": "finspace", "no such environment": "usage"}
+    assert "ValidationException" in refused["bad value"]["message"]
+    assert not any("example.com" in error["message"] for error in refused.values())  # errors never echo an email
+    after = everything(state)
+    assert [u for u in after["users"] if u["emailAddress"] == "gone@example.com"] == [
+        u for u in before["users"] if u["emailAddress"] == "gone@example.com"]  # nothing else changed
+    # the registration is checked in the demo's environments, and the line says so
+    assert again[0] == 0
+    assert ("2/3 role arn:aws:iam::123456789012:role/FinSpaceUserProvider-us-east-1 is already registered in "
+            "finspace-local and finspace-local-2") in again[1]
 
 
 def test_a_failed_deploy_gives_one_account_of_finspace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ when an installed ``finspace-users`` cannot import the stand-ins, and app.py's e
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -16,6 +17,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
 from finspace_users.changes import Changes, FinSpaceState, changes_between
+from finspace_users.cli import main
 from finspace_users.drift import Finding, corrections
 from finspace_users.errors import EXIT_DRIFT, EXIT_ERROR
 from finspace_users.finspace import ReadPersistence
@@ -133,6 +135,39 @@ def test_a_deleted_group_is_deleted_and_its_members_are_not_updated_by_it() -> N
     assert [e["email"] for e in destroyed.disabled] == ["in@example.com"]
     assert destroyed.updated == []  # out@ only lost the deleted group's membership
     assert changes_between(before, again).summary() == "1 created, 1 deleted"  # the new group, the old one
+
+
+@pytest.fixture
+def without_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As an installed finspace-users: finspace_local cannot be imported."""
+    for loaded in ("finspace_users.demo", "finspace_users.local"):  # loaded: the imports must fail all the same
+        importlib.import_module(loaded)
+    for name in [n for n in sys.modules if n == "finspace_local" or n.startswith("finspace_local.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "finspace_local", None)
+    for name in ("demo", "local"):
+        monkeypatch.delitem(sys.modules, f"finspace_users.{name}")
+        monkeypatch.delattr(sys.modules["finspace_users"], name)
+
+
+@pytest.mark.parametrize("argv", [["users", "--local"], ["deploy", "--users-file", "teams/a b.yaml"],
+                                  ["local", "disable-user", "ada@example.com"]])
+def test_an_installed_finspace_users_gives_the_command_to_run_in_the_checkout(
+    argv: list[str], without_stand_ins: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path
+) -> None:
+    monkeypatch.chdir(ROOT)
+    in_checkout = main([*argv, "--json"])
+    here = json.loads(capsys.readouterr().out)["error"]
+    monkeypatch.chdir(tmp_path)
+    elsewhere = main(argv)
+    there = capsys.readouterr().err
+
+    command = ".venv/bin/python -m finspace_users " + " ".join(a if " " not in a else f"'{a}'" for a in argv)
+    assert (in_checkout, here["kind"]) == (EXIT_ERROR, "setup")
+    assert here["message"].endswith(f"From this checkout, with its venv, run: {command} --json")
+    assert elsewhere == EXIT_ERROR
+    assert f"In the repository checkout, with its venv, run: {command}" in there
 
 
 def test_app_exits_with_the_input_error_code_on_a_bad_users_file_not_the_drift_code(tmp_path: Path) -> None:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 import yaml
 
-from finspace_constructs import users_file
+from finspace_constructs import FinSpaceUser, users_file
 from finspace_constructs.enums import ApiAccess, UserType
+from finspace_constructs.users_app import user_id_of
 from finspace_constructs.users_file import UsersFileError, load_declaration, load_users
+from finspace_users.errors import EXIT_DRIFT, EXIT_ERROR
+from lambda_handler.errors import PropertyError
+from lambda_handler.properties import parse_properties, value_problem
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -198,7 +206,7 @@ permission_groups:
   - {{name: admins, application_permissions: [ManageUsersAndGroups, GetTemporaryCredentials]}}
   - {{name: analysts, application_permissions: [AccessNotebooks]}}
 users:
-  - email: ' robot@example.com'
+  - email: robot@example.com
     type: SUPER_USER
     api_access_principal_arn: {PROVIDER_ROLE}
   - {{email: ada@example.com, type: APP_USER, enabled: false, permission_groups: [analysts]}}
@@ -220,7 +228,7 @@ def test_provider_user_and_the_reenable_setting_are_read(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        # the user provider_user names (case and blanks aside)
+        # the user provider_user names (case aside)
         (("    type: SUPER_USER\n", "    type: SUPER_USER\n    enabled: false\n"),
          "users.yaml:9: users[0].enabled: is false for the provider's own user, which the provider signs in as"),
         (("    type: SUPER_USER\n", "    type: SUPER_USER\n    api_access: DISABLED\n"),
@@ -301,3 +309,182 @@ environments:
                                                      "environments[0].users[0].email"]  # and no principal
     assert load_declaration(write(tmp_path, text.replace("provider_user: robot@example.com\n", "")
                                   )).provider_users == {"b": "other-robot@example.com"}
+
+
+# A users file comes from a pull request and CI loads it: no file may exhaust the loader.
+
+def laughs(levels: int) -> str:
+    """A "billion laughs": each level a list of 10 aliases of the level below (7 levels: 389 bytes,
+    10 million values once expanded)."""
+    rows = ["environment: e", "a0: &a0 [lol]"]
+    rows += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 10)}]" for n in range(1, levels + 1)]
+    return "\n".join([*rows, "users: []"]) + "\n"
+
+
+HOSTILE = {
+    "laughs-7": (laughs(7), 7, "this alias repeats 21,111 values, which takes the file past 200,000 values"),
+    "laughs-8": (laughs(8), 7, "this alias repeats 21,111 values"),
+    "laughs-as-users": ("environment: e\nl0: &l0 [{email: a@example.com}]\n"
+                        + "".join(f"l{n}: &l{n} [{','.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 8))
+                        + "users: *l7\n", 7, "this alias repeats 41,111 values"),
+    "recursive-list": ("environment: e\nusers: &u [*u]\n", 2, "this alias stands inside the value it names"),
+    "recursive-mapping": ("environment: e\nusers:\n  - &u\n    email: a@example.com\n    type: APP_USER\n"
+                          "    permission_groups: [*u]\n", 6, "(a recursive alias)"),
+    "deep": ("environment: e\nusers: " + "[" * 100_000 + "]" * 100_000 + "\n", 2,
+             "nests more than 10 levels deep here (the format needs 6)"),
+    "dense": ("environment: e\nusers: []\nx: [" + ",".join(["a"] * users_file.MAX_NODES) + "]\n", 3,
+              "the file passes 200,000 values (YAML nodes) here"),
+    "large": ("environment: e\nusers: []\n" + "#" * (users_file.MAX_BYTES + 1), 3, "the file passes 4 MiB here"),
+}
+
+MEASURE = """
+import json, resource, sys, time
+from pathlib import Path
+from finspace_constructs.users_file import UsersFileError, load_declaration
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+try:
+    load_declaration(Path(sys.argv[1]))
+    message = "loaded"
+except UsersFileError as error:
+    message = str(error)
+seconds = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": after / 1024, "grown_mb": (after - before) / 1024,
+                  "message": message}))
+"""
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_file_is_refused_at_its_line_in_under_2_s_and_200_mb(tmp_path: Path, name: str) -> None:
+    """Measured in a fresh process: its peak resident memory (imports included) and the load's time."""
+    text, line, expected = HOSTILE[name]
+    path = write(tmp_path, text)
+
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False)
+    measured = json.loads(done.stdout)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert measured["message"].startswith(f"{path}:{line}: "), measured["message"][:300]
+    assert expected in measured["message"]
+    assert measured["seconds"] < 2, measured
+    assert measured["peak_mb"] < 200, measured
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("environment: e\nusers: []\nx: " + "1" * 5000 + "\n",
+         "users.yaml:3: not valid YAML (this value cannot be read as a YAML int: quote it to make it text)"),
+        ("environment: e\nusers: []\nx: 2001-13-99\n", "users.yaml:3: not valid YAML (this value cannot be read as "
+                                                        "a YAML timestamp"),
+        ("environment: e\nusers: []\nx: !!bool maybe\n",
+         "users.yaml:3: not valid YAML (this value cannot be read as a YAML bool: quote it to make it text)"),
+        ("environment: e\nusers: []\nx: !!timestamp soon\n",
+         "users.yaml:3: not valid YAML (this value cannot be read as a YAML timestamp: quote it to make it text)"),
+        ("environment: e\nusers: []\nx: &a 1\ny: &a 2\n",
+         "users.yaml:4: this anchor's name is already defined at line 3: rename one"),
+        ("environment: e\nusers: []\nx: \"a\x01\"\n", "users.yaml:3: not valid YAML (character #x0001 is not allowed)"),
+    ],
+)
+def test_a_value_yaml_cannot_make_is_an_error_at_its_line(tmp_path: Path, text: str, expected: str) -> None:
+    errors = errors_of(tmp_path, text)
+
+    assert any(line.endswith(expected) or expected in line for line in errors), errors
+
+
+def test_a_file_that_is_not_utf8_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "users.yaml"
+    path.write_bytes(b"environment: e\nusers: []\nx: \xff\n")
+
+    with pytest.raises(UsersFileError, match=r"users\.yaml:3: not UTF-8 text \(byte 29 of the file\)"):
+        load_users(path)
+
+
+def test_anchors_within_the_limits_still_share_settings(tmp_path: Path) -> None:
+    text = GROUPS.replace("[analysts, engineers]", "&both [analysts, engineers]") + (
+        "  - {<<: &app {type: APP_USER}, email: d@example.com, permission_groups: *both}\n"
+        "  - {<<: *app, email: e@example.com}\n")
+
+    users = load_users(write(tmp_path, text))
+
+    assert [u.permission_groups for u in users[-2:]] == [("analysts", "engineers"), ("analysts",)]
+
+
+def test_a_file_with_many_problems_lists_the_first_ones_quickly(tmp_path: Path) -> None:
+    text = "environment: e\nusers:\n" + "".join(f"  - {{email: u{n}, type: ROOT}}\n" for n in range(30_000))
+    path = write(tmp_path, text)
+    started = time.perf_counter()
+
+    with pytest.raises(UsersFileError) as exc:
+        load_users(path)
+    lines = str(exc.value).splitlines()
+
+    assert time.perf_counter() - started < 10  # not the 200,000 problems pydantic would build (a minute)
+    assert len(lines) == users_file._LISTED + 1
+    assert sorted(line.split("users.yaml:", 1)[1] for line in lines[:2]) == [
+        "3: users[0].email: is shorter than 4 characters",
+        "3: users[0].type: must be 'SUPER_USER' or 'APP_USER'"]
+    assert lines[-1] == f"{path}: these are the first problems of the file, which may hold more: fix them and " \
+                        "load it again"
+
+
+def test_a_mapping_of_many_unknown_keys_lists_the_first_ones(tmp_path: Path) -> None:
+    text = "environment: e\nusers: []\ndefaults: {" + ", ".join(f"k{n}: 1" for n in range(50_000)) + "}\n"
+
+    errors = errors_of(tmp_path, text)
+
+    assert len(errors) == users_file._LISTED + 1
+    assert errors[0].endswith("users.yaml:3: defaults.k0: unknown key: remove it or fix its spelling")
+
+
+@pytest.mark.parametrize("email", ["ada@example.com ", " ada@example.com", "Eve <eve@example.com>"])
+def test_an_email_is_refused_alike_by_the_file_the_construct_and_the_handler(tmp_path: Path, email: str) -> None:
+    """No blank is stripped anywhere, and the pattern is matched whole: what the file refuses, the
+    construct and the handler refuse too, none of them showing the email."""
+    text = f"environment: e\nusers:\n  - {{email: a@example.com, type: APP_USER}}\n  - email: '{email}'\n" \
+           "    type: APP_USER\n"
+    in_file = errors_of(tmp_path, text)
+    with pytest.raises(ValueError) as in_construct:  # noqa: PT011 - the message is checked below
+        FinSpaceUser(cdk.Stack(cdk.App(), "Users"), "Ada", environment_id="e", email_address=email,
+                     type=UserType.APP_USER)
+    with pytest.raises(PropertyError) as in_handler:
+        parse_properties({"EnvironmentId": "e", "EmailAddress": email, "Type": "APP_USER"})
+    problem = value_problem("EmailAddress", email)
+
+    assert problem is not None
+    assert in_file == [f"{tmp_path / 'users.yaml'}:4: users[1].email: {problem}"]
+    assert f"email_address {problem}" in str(in_construct.value)
+    assert f"EmailAddress {problem}" in str(in_handler.value)
+    for message in (in_file[0], str(in_construct.value), str(in_handler.value)):
+        assert "ada@" not in message
+        assert "eve@" not in message
+
+
+def test_duplicates_compare_what_the_logical_ids_use(tmp_path: Path) -> None:
+    text = "environment: e\nusers:\n  - {email: Ada@Example.com, type: APP_USER}\n" \
+           "  - {email: ada@example.COM, type: APP_USER}\n"
+    first, second = "Ada@Example.com", "ada@example.COM"
+
+    errors = errors_of(tmp_path, text)
+
+    assert user_id_of("e", first) == user_id_of("e", second)
+    assert errors == [f"{tmp_path / 'users.yaml'}:4: users[1].email: duplicates the email at line 3; declare each "
+                      "user once per environment"]
+
+
+def test_app_py_refuses_a_billion_laughs_quickly_with_its_line_and_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, laughs(8))
+    environment = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"usersFile": str(path)}),
+                   "CDK_OUTDIR": str(tmp_path / "cdk.out")}  # as the CDK CLI runs the app
+    started = time.perf_counter()
+
+    app = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=environment, capture_output=True, text=True,
+                         timeout=120, check=False)
+
+    assert app.returncode == EXIT_ERROR != EXIT_DRIFT, app.stderr[-2000:]
+    assert f"{path}:7: this alias repeats 21,111 values" in app.stderr
+    assert "Traceback" not in app.stderr
+    assert time.perf_counter() - started < 60  # the CDK's imports and jsii's start; the file itself takes ms
