@@ -3,10 +3,12 @@
 :class:`~finspace_local.cfn.engine.Driver` runs create-stack, update-stack and
 delete-stack as CloudFormation does (dependency order, parallel branches,
 replacement and cleanup, rollback), invoking a real handler in Lambda-like worker
-processes and receiving each answer on an HTTPS ResponseURL served on loopback.
+processes and receiving each answer on an HTTPS ResponseURL served on loopback. Templates beyond
+CloudFormation's quotas are refused with its messages (:class:`TemplateValidationError`).
 """
 
-from .engine import Driver, StackEvent, StackResult, StackStateError
+from .engine import Driver, StackEvent, StackResult, StackStateError, TemplateValidationError, ValidationError
 from .lambda_runtime import HandlerSpec, LambdaFunction
 
-__all__ = ["Driver", "HandlerSpec", "LambdaFunction", "StackEvent", "StackResult", "StackStateError"]
+__all__ = ["Driver", "HandlerSpec", "LambdaFunction", "StackEvent", "StackResult", "StackStateError",
+           "TemplateValidationError", "ValidationError"]

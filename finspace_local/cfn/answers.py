@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from finspace_constructs.cloudformation_quotas import MAX_RESPONSE_BYTES
+
 __all__ = ["Answer", "judge"]
 
-MAX_BODY_BYTES = 4096
+MAX_BODY_BYTES = MAX_RESPONSE_BYTES  # "Response object is too long." beyond
 MAX_PHYSICAL_ID_BYTES = 1024
 
 

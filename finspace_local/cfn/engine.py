@@ -6,6 +6,14 @@ templates deploy whole. Custom resources get real events through a
 :class:`~finspace_local.cfn.lambda_runtime.LambdaFunction`, which can ask the driver's
 CloudFormation (DescribeStacks, ListStackResources: the stacks as they are at that moment) and
 SSM Parameter Store over HTTPS (:mod:`finspace_local.cfn.services`).
+
+A template beyond CloudFormation's quotas (:mod:`finspace_constructs.cloudformation_quotas`) is
+refused as CloudFormation refuses it: create-stack and update-stack raise a
+:class:`TemplateValidationError` with CloudFormation's message before any resource is touched, and a
+nested stack's resource fails with that message. A top-level template is taken as ``cdk deploy``
+passes it: in the request up to 51,200 bytes, from S3 beyond (up to 1,000,000 bytes); ``inline=True``
+keeps it in the request (``aws cloudformation deploy`` without ``--s3-bucket``), ``inline=False``
+always reads it from S3. A nested stack's template always comes from S3.
 """
 
 from __future__ import annotations
@@ -22,6 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finspace_constructs.cloudformation_quotas import (
+    MAX_INLINE_BODY_BYTES,
+    MAX_S3_BODY_BYTES,
+    body_size,
+    parameter_value_problem,
+    template_problem,
+)
+
 from ..tls import LocalCA
 from .answers import Answer, judge
 from .graph import run_in_order
@@ -33,7 +49,7 @@ from .state import ResourceState, StackState, StackStore
 from .teardown import Teardown
 from .template import Resolver, Template, load_template, stringify
 
-__all__ = ["Driver", "StackEvent", "StackResult", "StackStateError"]
+__all__ = ["Driver", "StackEvent", "StackResult", "StackStateError", "TemplateValidationError", "ValidationError"]
 
 DEFAULT_SERVICE_TIMEOUT_S = 3600
 # Stacks that only a delete (or continue-update-rollback) may touch, and what to do about it.
@@ -51,8 +67,16 @@ NAMED_TYPES = {
 }
 
 
-class StackStateError(ValueError):
+class ValidationError(ValueError):
+    """CloudFormation's ValidationError: the API call is refused and nothing touched; the message is its own."""
+
+
+class StackStateError(ValidationError):
     """An operation CloudFormation refuses in the stack's current status (its ValidationError)."""
+
+
+class TemplateValidationError(ValidationError):
+    """A template, or a parameter value, CloudFormation refuses before touching any resource."""
 
 
 @dataclass(frozen=True)
@@ -175,26 +199,29 @@ class Driver:
 
     # --- public operations ------------------------------------------------------
     def deploy(self, name: str, template: Any, parameters: dict[str, str] | None = None,
-               template_dir: Path | str | None = None) -> StackResult:
+               template_dir: Path | str | None = None, *, inline: bool | None = None) -> StackResult:
         """``cdk deploy``-like: create the stack, or update it (re-create after a failed create).
 
-        ``template_dir`` holds nested stacks' templates (default: the template file's folder)."""
+        ``template_dir`` holds nested stacks' templates (default: the template file's folder);
+        ``inline``: how the template is passed (module docstring)."""
         existing = self.store.load(name)
         if existing is not None and existing.status == "ROLLBACK_COMPLETE":
             self.store.remove(name)  # what cdk deploy does: CloudFormation refuses to update it
             self.live.removed(existing, time.time())
             existing = None
         if existing is None:
-            return self.create_stack(name, template, parameters, template_dir)
-        return self.update_stack(name, template, parameters, template_dir)
+            return self.create_stack(name, template, parameters, template_dir, inline=inline)
+        return self.update_stack(name, template, parameters, template_dir, inline=inline)
 
     def create_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
-                     template_dir: Path | str | None = None, *, parent: StackState | None = None) -> StackResult:
-        """``parent``: the stack whose nested stack this is."""
+                     template_dir: Path | str | None = None, *, parent: StackState | None = None,
+                     inline: bool | None = None) -> StackResult:
+        """``parent``: the stack whose nested stack this is; ``inline``: how the template is passed
+        (module docstring)."""
         if self.store.load(name) is not None:
             raise StackStateError(f"Stack [{name}] already exists")
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
-        loaded = load_template(template)
+        loaded = _checked(template, inline=False if parent is not None else inline)
         stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters),
                            created_at=time.time(), parent_id=parent.stack_id if parent else "",
                            root_id=(parent.root_id or parent.stack_id) if parent else "")
@@ -206,18 +233,24 @@ class Driver:
         return self._complete(run, "CREATE_COMPLETE")
 
     def update_stack(self, name: str, template: Any, parameters: dict[str, str] | None = None,
-                     template_dir: Path | str | None = None) -> StackResult:
-        result, pending = self.update_until_cleanup(name, template, parameters, template_dir)
+                     template_dir: Path | str | None = None, *, inline: bool | None = None,
+                     check: bool = True) -> StackResult:
+        """``check=False``: a template this stack already ran (a nested stack put back by its parent's
+        rollback), not validated again."""
+        result, pending = self.update_until_cleanup(name, template, parameters, template_dir, inline=inline,
+                                                    check=check)
         return self._finish_update(pending) if pending is not None else result
 
     def update_until_cleanup(self, name: str, template: Any, parameters: dict[str, str] | None = None,
-                             template_dir: Path | str | None = None) -> tuple[StackResult, _Run | None]:
+                             template_dir: Path | str | None = None, *, inline: bool | None = None,
+                             check: bool = True) -> tuple[StackResult, _Run | None]:
         """Update-stack up to its cleanup phase: the rolled-back result, or a result in
         UPDATE_COMPLETE_CLEANUP_IN_PROGRESS and the run whose cleanup is still to come."""
         stack = self._usable(name, "updated")
-        loaded = load_template(template)
+        loaded = _checked(template, inline=inline) if check else load_template(template)
+        given = self._parameters(loaded, parameters, stack.parameters, check=check)
         previous = copy.deepcopy(stack)
-        stack.template, stack.parameters = loaded.body, self._parameters(loaded, parameters, stack.parameters)
+        stack.template, stack.parameters = loaded.body, given
         stack.updated_at = time.time()
         run = self._open(stack, loaded, _folder(template, template_dir), previous)
         self._stack_event(run, "UPDATE_IN_PROGRESS")
@@ -310,6 +343,8 @@ class Driver:
     def _create_nested(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> bool:
         try:
             result = self.nested.create(run, state, declared)
+        except TemplateValidationError as error:  # no child stack: CreateStack refused its template
+            return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
         except KeyError as error:
             return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
         if not result.ok:  # the child rolled back (or could not): the parent's rollback deletes it
@@ -364,7 +399,11 @@ class Driver:
         with run.lock:
             run.updated[current.logical_id] = copy.deepcopy(current)
         self._event(run, current.logical_id, current.type, "UPDATE_IN_PROGRESS", physical_id=current.physical_id)
-        result = self.nested.update(run, current, properties, declared)
+        try:
+            result = self.nested.update(run, current, properties, declared)
+        except TemplateValidationError as error:  # the child is untouched: UpdateStack refused its template
+            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED", str(error),
+                                current.physical_id)
         if result.status != "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS":
             return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED",
                                 f"Embedded stack {result.stack.stack_id} was not successfully updated",
@@ -429,19 +468,23 @@ class Driver:
             physical_ids={k: v.physical_id for k, v in run.stack.resources.items()},
             attributes={k: v.data for k, v in run.stack.resources.items()},
             exports=lambda: self.store.exports(excluding=run.stack.name),
+            list_parameters=run.template.list_parameters,
         )
         resolved: dict[str, Any] = stringify(resolver.resolve(declared.get("Properties", {})))
         return resolved
 
     @staticmethod
     def _parameters(template: Template, given: dict[str, str] | None,
-                    previous: dict[str, str] | None = None) -> dict[str, str]:
+                    previous: dict[str, str] | None = None, *, check: bool = True) -> dict[str, str]:
         values: dict[str, str] = {}
         for name, declared in template.parameters.items():
             value = (given or {}).get(name, (previous or {}).get(name, declared.get("Default")))
             if value is None:
-                raise ValueError(f"Parameters: [{name}] must have values")
+                raise TemplateValidationError(f"Parameters: [{name}] must have values")
             values[name] = str(value)
+            problem = parameter_value_problem(name, values[name]) if check else None
+            if problem:
+                raise TemplateValidationError(problem)
         return values
 
     @staticmethod
@@ -497,6 +540,27 @@ class Driver:
             run.events.append(event)
         if self.on_event is not None:
             self.on_event(event)
+
+
+def _checked(template: Any, *, inline: bool | None) -> Template:
+    """The template, loaded, if CloudFormation accepts it passed so (module docstring); else its refusal."""
+    loaded = load_template(template)
+    size = _size(template, loaded)
+    limit = MAX_INLINE_BODY_BYTES if inline or (inline is None and size <= MAX_INLINE_BODY_BYTES) \
+        else MAX_S3_BODY_BYTES
+    problem = template_problem(loaded.body, size, max_bytes=limit)
+    if problem:
+        raise TemplateValidationError(problem)
+    return loaded
+
+
+def _size(template: Any, loaded: Template) -> int:
+    """The template's bytes: a file's as written (as cdk deploy uploads it), text's, a dict's compact JSON."""
+    if isinstance(template, Path):
+        return template.stat().st_size
+    if isinstance(template, str):
+        return Path(template).stat().st_size if "\n" not in template else len(template.encode())
+    return body_size(loaded.body)
 
 
 def _policies(declared: dict[str, Any]) -> tuple[str, str]:

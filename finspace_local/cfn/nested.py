@@ -7,12 +7,15 @@ to the folder of the parent template. As in CloudFormation, an updated child's c
 its parent's (it stays UPDATE_COMPLETE_CLEANUP_IN_PROGRESS meanwhile), and when the parent's
 update fails the child rolls back its own update (UPDATE_ROLLBACK_IN_PROGRESS, then its own
 UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS).
+
+A child's template comes from S3 (TemplateURL): the driver checks it against CloudFormation's quotas
+as such, its file's bytes as written; a child refused fails its resource with CloudFormation's
+message and is never created or touched.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,12 +40,11 @@ class NestedStacks:
     def child_name(run: _Run, logical_id: str) -> str:
         return f"{run.stack.name}-{logical_id}"
 
-    def _template(self, run: _Run, declared: dict[str, Any]) -> dict[str, Any]:
+    def _template(self, run: _Run, declared: dict[str, Any]) -> Path:
         asset = declared.get("Metadata", {}).get("aws:asset:path")
         if run.template_dir is None or asset is None:
             raise KeyError("a nested stack needs its template file (aws:asset:path) next to the parent template")
-        body: dict[str, Any] = json.loads((Path(run.template_dir) / str(asset)).read_text())
-        return body
+        return Path(run.template_dir) / str(asset)
 
     def create(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> StackResult:
         name = self.child_name(run, state.logical_id)
@@ -61,7 +63,8 @@ class NestedStacks:
             with run.lock:
                 run.nested_previous[current.logical_id] = (copy.deepcopy(child.template), dict(child.parameters))
         result, pending = self._driver.update_until_cleanup(name, self._template(run, declared),
-                                                            _parameters_of(properties), template_dir=run.template_dir)
+                                                            _parameters_of(properties), template_dir=run.template_dir,
+                                                            inline=False)
         if pending is not None:
             with run.lock:
                 run.deferred[current.logical_id] = pending
@@ -96,7 +99,7 @@ class NestedStacks:
         if not previous or (child.template, child.parameters) == (previous["Template"], previous["Parameters"]):
             return True  # never updated, or a failed child update already rolled itself back
         return self._driver.update_stack(name, previous["Template"], previous["Parameters"],
-                                         template_dir=run.template_dir).ok
+                                         template_dir=run.template_dir, check=False).ok
 
     def delete(self, run: _Run, resource: ResourceState) -> bool:
         name = self.child_name(run, resource.logical_id)

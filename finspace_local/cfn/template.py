@@ -52,6 +52,13 @@ class Template:
         params: dict[str, dict[str, Any]] = self.body.get("Parameters", {})
         return params
 
+    @property
+    def list_parameters(self) -> frozenset[str]:
+        """Parameters whose ``Ref`` is a list: ``CommaDelimitedList`` and ``List<...>`` types."""
+        return frozenset(name for name, declared in self.parameters.items()
+                         if str(declared.get("Type", "")) == "CommaDelimitedList"
+                         or str(declared.get("Type", "")).startswith("List<"))
+
     def dependencies(self, logical_id: str) -> set[str]:
         """Resources ``logical_id`` depends on: DependsOn, Ref and Fn::GetAtt."""
         resource = self.resources[logical_id]
@@ -113,6 +120,7 @@ class Resolver:
     physical_ids: dict[str, str]
     attributes: dict[str, dict[str, Any]]
     exports: Callable[[], dict[str, str]]  # read only when an Fn::ImportValue needs them
+    list_parameters: frozenset[str] = frozenset()  # their Ref splits the value at commas
 
     def resolve(self, node: Any) -> Any:
         if isinstance(node, list):
@@ -133,7 +141,7 @@ class Resolver:
             "Fn::GetAtt": self._get_att,
             "Fn::ImportValue": lambda arg: self._import(self.resolve(arg)),
             "Fn::Join": lambda arg: str(self.resolve(arg[0])).join(str(v) for v in self.resolve(arg[1])),
-            "Fn::Select": lambda arg: self.resolve(arg[1])[int(self.resolve(arg[0]))],
+            "Fn::Select": self._select,
             "Fn::Sub": self._sub,
         }
 
@@ -143,10 +151,21 @@ class Resolver:
         if name in self.pseudo:
             return self.pseudo[name]
         if name in self.parameters:
-            return self.parameters[name]
+            value = self.parameters[name]
+            return value.split(",") if name in self.list_parameters and isinstance(value, str) else value
         if name in self.physical_ids:
             return self.physical_ids[name]
         raise KeyError(f"Unresolved reference {name!r}")
+
+    def _select(self, arg: Any) -> Any:
+        """``Fn::Select``; a string (a list parameter's value, where the resolver was not told its type) is
+        split at commas, as CloudFormation hands a CommaDelimitedList to it."""
+        index, values = int(self.resolve(arg[0])), self.resolve(arg[1])
+        if isinstance(values, str):
+            values = values.split(",")
+        if not 0 <= index < len(values):
+            raise KeyError(f"Template error: Fn::Select cannot select nonexistent value at index {index}")
+        return values[index]
 
     def _get_att(self, arg: Any) -> Any:
         logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from finspace_local import LocalCA
-from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackResult, StackStateError
+from finspace_local.cfn import (
+    Driver,
+    HandlerSpec,
+    LambdaFunction,
+    StackResult,
+    StackStateError,
+    TemplateValidationError,
+)
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
@@ -393,3 +400,140 @@ def test_continue_update_rollback_puts_a_nested_stack_back_on_its_previous_templ
     child = harness.driver.stack("p-Child")
     assert child is not None
     assert child.resources["R"].properties["Value"] == "a"
+
+
+def over_quota(kind: str) -> tuple[dict[str, Any], str]:
+    """A template one past a quota of CloudFormation's (its echo resources are never to be invoked), and
+    CloudFormation's refusal."""
+    one = {"Only": echo(Value="v")}
+    templates: dict[str, tuple[dict[str, Any], str]] = {
+        "resources": ({"Resources": {f"R{i}": echo(Value="v") for i in range(501)}},
+                      "Template format error: Number of resources, 501, is greater than maximum allowed, 500"),
+        "parameters": ({"Parameters": {f"P{i}": {"Type": "String", "Default": "x"} for i in range(201)},
+                        "Resources": one},
+                       "Template format error: Parameter count 201 is greater than max allowed 200"),
+        "outputs": ({"Resources": one, "Outputs": {f"O{i}": {"Value": "x"} for i in range(201)}},
+                    "Template format error: Outputs count 201 is greater than max allowed 200"),
+        "mappings": ({"Resources": one, "Mappings": {f"M{i}": {"k": {"a": "b"}} for i in range(201)}},
+                     "Template format error: Mappings count 201 is greater than max allowed 200"),
+        "mapping attributes": ({"Resources": one, "Mappings": {"M": {"k": {f"a{i}": "b" for i in range(201)}}}},
+                               "Template format error: Mapping M key k attribute count 201 is greater than max "
+                               "allowed 200"),
+        "logical id length": ({"Resources": {"R" * 256: echo(Value="v")}},
+                              f"Template format error: Resource name {'R' * 256} is longer than 255 characters"),
+        "description": ({"Description": "d" * 1025, "Resources": one},
+                        "Template format error: 'Description' length is greater than 1024."),
+        "size from S3": ({"Resources": {"Only": echo(Value="v" * 1_000_000)}},
+                         "Template may not exceed 1000000 bytes in size."),
+    }
+    return templates[kind]
+
+
+QUOTAS = ["resources", "parameters", "outputs", "mappings", "mapping attributes", "logical id length", "description",
+          "size from S3"]
+
+
+@pytest.mark.parametrize("kind", QUOTAS)
+def test_a_template_over_a_quota_is_refused_with_cloudformation_s_message_before_any_resource(
+        harness: Harness, kind: str) -> None:
+    template, message = over_quota(kind)
+
+    with pytest.raises(TemplateValidationError) as refused:
+        harness.driver.create_stack("s1", template)
+
+    assert str(refused.value) == message
+    assert harness.driver.requests == []
+    assert harness.driver.stack("s1") is None
+
+
+def test_an_update_over_a_quota_is_refused_and_the_stack_stays_as_it_was(harness: Harness) -> None:
+    harness.driver.create_stack("s1", {"Resources": {"A": echo(Value="a")}})
+    template, message = over_quota("resources")
+
+    with pytest.raises(TemplateValidationError, match=message):
+        harness.driver.deploy("s1", template)
+
+    stack = harness.driver.stack("s1")
+    assert stack is not None
+    assert (stack.status, list(stack.template["Resources"])) == ("CREATE_COMPLETE", ["A"])
+    assert [r["RequestType"] for r in harness.driver.requests] == ["Create"]
+
+
+def test_a_template_over_51200_bytes_goes_through_s3_as_cdk_deploy_sends_it_unless_passed_inline(
+        harness: Harness, tmp_path: Path) -> None:
+    path = tmp_path / "big.template.json"
+    path.write_text(json.dumps({"Resources": {"A": echo(Value="v", Padding="p" * 60_000)}}, indent=1))
+
+    with pytest.raises(TemplateValidationError) as refused:
+        harness.driver.create_stack("inline", path, inline=True)
+    created = harness.driver.create_stack("uploaded", path)
+
+    assert str(refused.value) == ("1 validation error detected: Value '...' at 'templateBody' failed to satisfy "
+                                  "constraint: Member must have length less than or equal to 51200")
+    assert harness.driver.stack("inline") is None
+    assert created.status == "CREATE_COMPLETE"
+
+
+def test_a_parameter_value_over_4096_bytes_is_refused(harness: Harness) -> None:
+    template = {"Parameters": {"Ids": {"Type": "CommaDelimitedList"}}, "Resources": {"A": echo(Value="a")}}
+
+    with pytest.raises(TemplateValidationError) as refused:
+        harness.driver.create_stack("s1", template, {"Ids": ",".join(["x" * 26] * 152)})
+
+    assert str(refused.value) == "Parameter Ids has a value of 4103 bytes, greater than max allowed 4096"
+    assert harness.driver.requests == []
+
+
+def nested_parent(tmp_path: Path, child: dict[str, Any], parameters: dict[str, Any] | None = None,
+                  file_name: str = "child.json") -> dict[str, Any]:
+    (tmp_path / file_name).write_text(json.dumps(child))
+    properties: dict[str, Any] = {"TemplateURL": file_name}
+    if parameters is not None:
+        properties["Parameters"] = parameters
+    nested = {"Type": "AWS::CloudFormation::Stack", "Properties": properties, "Metadata": {"aws:asset:path": file_name}}
+    return {"Resources": {"Sibling": echo(Value="s"), "Child": nested}}
+
+
+def test_a_nested_stack_over_a_quota_fails_its_resource_with_the_message_and_is_never_created(
+        harness: Harness) -> None:
+    child, message = over_quota("parameters")
+
+    result = harness.driver.create_stack("p", nested_parent(harness.tmp_path, child), template_dir=harness.tmp_path)
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert [(e.status, e.reason) for e in result.events if e.logical_id == "Child"][-1:] == [("CREATE_FAILED", message)]
+    assert harness.driver.stack("p-Child") is None
+    assert {r["LogicalResourceId"] for r in harness.driver.requests} <= {"Sibling"}  # nothing of the child's
+
+
+def test_a_nested_update_over_a_quota_fails_and_rolls_back_leaving_the_child_as_it_was(harness: Harness) -> None:
+    small = {"Resources": {"R": echo(Value="a")}}
+    harness.driver.create_stack("p", nested_parent(harness.tmp_path, small), template_dir=harness.tmp_path)
+    child, message = over_quota("outputs")
+
+    result = harness.driver.update_stack("p", nested_parent(harness.tmp_path, child, file_name="new.json"),
+                                         template_dir=harness.tmp_path)
+
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert ("UPDATE_FAILED", message) in [(e.status, e.reason) for e in result.events if e.logical_id == "Child"]
+    kept = harness.driver.stack("p-Child")
+    assert kept is not None
+    assert (kept.status, kept.template) == ("CREATE_COMPLETE", small)
+
+
+def test_a_parent_passes_lists_to_a_nested_stack_and_a_value_over_4096_bytes_fails_it(harness: Harness) -> None:
+    child = {"Parameters": {"Ids": {"Type": "CommaDelimitedList"}},
+             "Resources": {"R": echo(Value={"Fn::Select": [1, {"Ref": "Ids"}]})}}
+    short = ",".join(["a", "b", "c"])
+
+    created = harness.driver.create_stack("p", nested_parent(harness.tmp_path, child, {"Ids": short}),
+                                          template_dir=harness.tmp_path)
+    too_long = harness.driver.create_stack("q", nested_parent(harness.tmp_path, child, {"Ids": "x" * 4097}),
+                                           template_dir=harness.tmp_path)
+
+    assert created.status == "CREATE_COMPLETE"
+    assert harness.driver.stack("p-Child").resources["R"].properties["Value"] == "b"  # type: ignore[union-attr]
+    assert too_long.status == "ROLLBACK_COMPLETE"
+    assert ("CREATE_FAILED", "Parameter Ids has a value of 4097 bytes, greater than max allowed 4096") in [
+        (e.status, e.reason) for e in too_long.events if e.logical_id == "Child"]
+    assert harness.driver.stack("q-Child") is None
