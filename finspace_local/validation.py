@@ -84,8 +84,9 @@ def _scalar_problem(shape: Shape, value: Any, path: str) -> str | None:
         if enum and value not in enum:
             return f"{prefix} satisfy enum value set: [{', '.join(enum)}]"
         pattern = shape.metadata.get("pattern")
-        # Smithy patterns are not implicitly anchored: AWS searches, it does not fullmatch.
-        if pattern and re.search(pattern, value) is None:
+        # Smithy patterns are not implicitly anchored and services differ in how they apply them; the
+        # stricter reading (the whole value must match) is the one a stand-in builds on (docs/FACTS.md).
+        if pattern and re.fullmatch(pattern, value) is None:
             return f"{prefix} satisfy regular expression pattern: {pattern}"
         return None
     if isinstance(value, int):

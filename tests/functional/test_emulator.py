@@ -366,3 +366,11 @@ def test_command_line_prints_endpoint_ca_bundle_and_admin_token(tmp_path: Path,
     assert {u["emailAddress"]: u["type"] for u in users} == {FIRST_SUPERUSER_EMAIL: "SUPER_USER",
                                                              PROVIDER_USER_EMAIL: "SUPER_USER"}
     assert calls == ["GetProgrammaticAccessCredentials", "ListUsers"]
+
+
+@pytest.mark.parametrize("email", ["Eve <eve@example.com>", "eve@example.museum", "eve@example.com\n"])
+def test_an_email_is_matched_whole_against_the_model_s_pattern(client: FinSpaceDataClient, email: str) -> None:
+    with pytest.raises(ClientError) as refused:
+        client.create_user(emailAddress=email, type="APP_USER")
+
+    assert error_of(refused)[0] == "ValidationException"
