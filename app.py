@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 # isort: off
-from finspace_constructs.users_app import (  # first: quiets jsii
+from finspace_constructs.users_app import (
     PROVIDER_STACK_NAME,
     USERS_STACK_NAME,
     FinSpaceUserProviderStack,

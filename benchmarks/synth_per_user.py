@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # isort: off
-from finspace_constructs.enums import UserType  # first: quiets jsii before aws_cdk starts it
+from finspace_constructs.enums import UserType  # first: jsii starts before anything is timed
 from finspace_constructs.users_app import FinSpaceUsersStack, bucket_of, user_construct_id
 from finspace_constructs.users_file import ResolvedUser, load_declaration
 import aws_cdk as cdk

@@ -25,8 +25,10 @@ def synth(out: Path, context: dict[str, str], stack_name: str = STACK_NAME) -> d
     # No credentials at all: synthesis must not need an AWS account.
     env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
                CDK_DISABLE_VERSION_CHECK="1",
-               JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-               PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+               # Node.js 26 (the LTS) from node_modules, which jsii does not list yet: its "untested" banner only.
+               JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+               PATH=os.pathsep.join((str(REPO / "node_modules" / ".bin"), str(REPO / ".venv" / "bin"),
+                                     env.get("PATH", ""))))
     arguments = [str(CDK), "synth", "--no-notices", "--no-version-reporting", "-q", "-o", str(out)]
     for key, value in context.items():
         arguments += ["-c", f"{key}={value}"]

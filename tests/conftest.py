@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.config import Config
 
-import finspace_constructs  # noqa: F401 - first, so that jsii starts quietly
+import finspace_constructs  # noqa: F401 - first: jsii starts once, before any test times itself
 from finspace_local import Emulator, EmulatorSettings
 from finspace_local.state import BackendSettings
 from lambda_handler.client import new_finspace_client
