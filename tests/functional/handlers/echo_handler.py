@@ -6,7 +6,8 @@ id>-<Value>``); ``Behaviour`` (``DeleteBehaviour`` for Delete) is one of
 ``ok``, ``fail``, ``oversized``, ``sleep`` (past the Lambda timeout), ``silent``
 (no answer), ``crash-once`` (a function error on the first try, marker file in
 ``Marker``), ``fail-while-marker`` (fails while the file ``Marker`` exists);
-``Journal`` names a file that gets one line per invocation.
+``Journal`` names a file that gets one line per invocation; ``Hold`` (seconds) keeps the
+container that long before the answer.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def handler(event: dict[str, Any], context: Any) -> None:
     if "Journal" in properties:
         with open(properties["Journal"], "a") as journal:
             journal.write(f"{event['RequestType']} {event['RequestId']} {event['LogicalResourceId']}\n")
+    time.sleep(float(properties.get("Hold", 0)))
     if properties.get("Behaviour") == "silent" and event["RequestType"] != "Delete":
         return
     marker = Path(properties.get("Marker", "/nonexistent/marker"))
