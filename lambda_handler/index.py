@@ -39,7 +39,7 @@ from lambda_handler.retries import Persistence
 from lambda_handler.safeguards import Safeguards
 from lambda_handler.self_access import ProviderRole
 from lambda_handler.service import fallback_id, serve
-from lambda_handler.stack_view import StackView
+from lambda_handler.stack_view import HolderIndex, StackView
 
 __all__ = ["handler", "helper"]
 
@@ -63,6 +63,7 @@ _directory = UserDirectory()  # email -> userId, kept while the container is war
 _cloudformation = LazyClient(_session, "cloudformation", os.environ.get("AWS_REGION"))
 _ssm = LazyClient(_session, "ssm", os.environ.get("AWS_REGION"))
 _role = ProviderRole()
+_holders = HolderIndex()  # who holds which FinSpace object, per tree of stacks and phase, while warm
 
 
 class RequestFailedError(Exception):
@@ -90,8 +91,8 @@ def answer(event: dict[str, Any], context: Any) -> str:
 
 
 def _safeguards(request: RequestIdentity, persistence: Persistence) -> Safeguards:
-    return Safeguards(StackView(_cloudformation, request.stack_id, persistence), AdoptionRecords(_ssm, persistence),
-                      request, _role)
+    return Safeguards(StackView(_cloudformation, request.stack_id, persistence, _holders),
+                      AdoptionRecords(_ssm, persistence), request, _role)
 
 
 def _own(resource_id: str) -> None:

@@ -3,6 +3,7 @@ used to leave an existing user or group worse, through the driver, the real hand
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,20 @@ def test_a_replacement_that_fails_after_adopting_puts_the_adopted_user_back(stac
 
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert snapshot(stack) == before
+
+
+def test_a_construct_moved_to_another_nested_stack_keeps_its_user(stack: StackHarness, tmp_path: Path) -> None:
+    def nested(name: str, **resources: dict[str, Any]) -> dict[str, Any]:
+        (tmp_path / name).write_text(json.dumps(template(**resources)))
+        return {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": f"https://s3/{name}"},
+                "Metadata": {"aws:asset:path": name}}
+
+    first = template(Team=nested("team-1.json", Ann=user("ann@example.com")))
+    assert stack.driver.deploy("users", first, template_dir=tmp_path).ok
+
+    moved = template(Team=nested("team-2.json"), Desk=nested("desk-1.json", Ann=user("ann@example.com")))
+    result = stack.driver.deploy("users", moved, template_dir=tmp_path)
+
+    assert result.status == "UPDATE_COMPLETE", [e.reason for e in result.events if e.reason]
+    assert stack.users()["ann@example.com"]["status"] == "ENABLED"
+    assert "DisableUser" not in stack.mutating_calls()
