@@ -10,13 +10,13 @@ A resource whose resolved properties differ gets the request CloudFormation woul
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from finspace_local.cfn.nested import STACK_TYPE
 from finspace_local.cfn.state import ResourceState, StackStore
-from finspace_local.cfn.template import Resolver, stringify
+from finspace_local.cfn.template import Resolver, load_template, stringify
 
 from .local import DEMO_ACCOUNT, DEMO_REGION
 from .reader import EnvironmentSnapshot
@@ -80,25 +80,43 @@ def forecast(store: StackStore, stack_name: str, templates: dict[str, dict[str, 
 
 
 def _requests(store: StackStore, name: str, templates: dict[str, dict[str, Any]],
-              parameters: dict[str, str]) -> Iterator[Request]:
-    """The requests CloudFormation would send for ``name`` and its nested stacks."""
+              parameters: dict[str, str]) -> Generator[Request, None, dict[str, Any]]:
+    """The requests CloudFormation would send for ``name`` and its nested stacks; returns the stack's
+    outputs as the deploy will give them (a nested stack's, read by its parent's ``Fn::GetAtt``)."""
     deployed = store.load(name)
     current = deployed.resources if deployed else {}
     template = templates.get(name, {"Resources": {}})
     declared = template.get("Resources", {})
     resolver = _resolver(store, name, deployed.stack_id if deployed else f"new:{name}", parameters, current, declared)
-    for logical_id, resource in sorted(declared.items()):
+    resolver.list_parameters = load_template(template).list_parameters
+    for logical_id in _in_order(declared):
+        resource = declared[logical_id]
         kind = resource.get("Type")
         if kind == STACK_TYPE:
             properties = _resolved(resolver, resource)
             child = {k: str(v) for k, v in properties.get("Parameters", {}).items()}
-            yield from _requests(store, f"{name}-{logical_id}", templates, child)
+            outputs = yield from _requests(store, f"{name}-{logical_id}", templates, child)
+            resolver.attributes[logical_id] = {f"Outputs.{k}": v for k, v in outputs.items()}
         elif kind in (USER_TYPE, GROUP_TYPE):
             properties = _resolved(resolver, resource)
             yield _request(f"{name}/{logical_id}", logical_id, kind, properties, current.get(logical_id), resource)
     for logical_id, gone in sorted(current.items()):
         if logical_id not in declared:
             yield from _removed(store, name, gone)
+    return _resolved(resolver, {"Properties": {k: o.get("Value") for k, o in template.get("Outputs", {}).items()}})
+
+
+def _in_order(declared: dict[str, Any]) -> list[str]:
+    """Logical ids, each after those it references (a nested stack after the ones whose outputs it takes)."""
+    template, done, order = load_template({"Resources": declared}), set[str](), list[str]()
+    pending = sorted(declared)
+    while pending:
+        ready = [lid for lid in pending if lid not in template.resources or template.dependencies(lid) <= done] \
+            or pending[:1]
+        order += ready
+        done.update(ready)
+        pending = [lid for lid in pending if lid not in done]
+    return order
 
 
 def _resolved(resolver: Resolver, resource: dict[str, Any]) -> dict[str, Any]:
