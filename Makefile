@@ -145,7 +145,8 @@ deploy: setup-deploy
 
 # N users deployed, 10% updated, destroyed, under throttling (README: Scale). Override with e.g.
 # make bench-scale SCALE_ARGS="--users 500 --rate 10 --burst 10 --error-rate 0.15 --containers 64 --runs 3"
-SCALE_ARGS ?= --users 500 --rate 10 --burst 10 --containers 64
+# By default the provider's reserved concurrency (10), without and with Lambda's queue intervals, side by side.
+SCALE_ARGS ?= --users 500 --rate 10 --burst 10 --containers 10 --queue both
 bench-scale: setup
 	$(PY) -m benchmarks.scale $(SCALE_ARGS)
 

@@ -7,15 +7,26 @@ register its role (the README's bootstrap); start the function's containers (so 
 measure the machine, stay out of the clock); then, timed, deploy the users, update a share of them, and
 destroy the users stack. Each phase reports its stack status, failed resources, FinSpace calls by
 operation and status, and the floor: the calls the service admitted (every call but the throttled
-ones, less the burst) divided by the rate.
+ones, less the burst) divided by the rate; and Lambda's queue: the events that found every container
+busy, how long events waited for one, those dropped as too old, and the longest time CloudFormation
+waited for one resource's answer (what its ServiceTimeout bounds).
+
+The function runs as its template declares it, Lambda's queue included: an event beyond the reserved
+concurrency waits the queue's growing intervals (``ScaleSettings.queue_scale`` times the real
+schedule, ``None`` for none) and is dropped past the template's maximum event age
+(:class:`~finspace_local.cfn.lambda_runtime.AsyncQueue`). :func:`model_phase` computes the same
+phase from the same schedule, with FinSpace as an ideal server of ``rate`` calls per second.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
+import random
+import statistics
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +37,14 @@ from lambda_handler.self_access import PROVIDER_ROLE_VARIABLE
 
 from .cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth
 from .cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackResult
+from .cfn.lambda_runtime import AsyncQueue, QueuedEvent
 from .faults import FaultSettings
 from .server import Emulator, EmulatorSettings
 from .state import BackendSettings
 from .tls import LocalCA
 from .webapp import ADMINISTRATOR_EMAILS
 
-__all__ = ["PhaseReport", "ScaleSettings", "run_scale", "users_file_text"]
+__all__ = ["ModelReport", "PhaseReport", "ScaleSettings", "model_phase", "run_scale", "users_file_text"]
 
 ENVIRONMENT_ID = "finspace-scale"
 PROVIDER_KEYS = ("AKIASCALEPROVIDER", "scale-provider-secret")
@@ -42,13 +54,16 @@ PROVIDER_KEYS = ("AKIASCALEPROVIDER", "scale-provider-secret")
 class ScaleSettings:
     """What to deploy and how FinSpace behaves during the timed phases. ``invalid``: users declared
     with an ENABLED email that exists already and no adoption, so that their Create fails (the
-    rollback scenario)."""
+    rollback scenario). ``containers``: the function's reserved concurrency. ``queue_scale``: Lambda's
+    queue intervals and maximum event age, times this (1.0 the real schedule; ``None``: no intervals,
+    an event beyond the reserved concurrency takes the next free container at once)."""
 
     users: int = 500
     faults: FaultSettings = field(default_factory=lambda: FaultSettings(throttle_rate=10.0, throttle_burst=10))
     containers: int = 64
     update_share: float = 0.1
     invalid: int = 0
+    queue_scale: float | None = 1.0
 
 
 @dataclass
@@ -63,6 +78,26 @@ class PhaseReport:
     users: int = 0  # users the phase works on (for calls per user)
     rate: float | None = None
     burst: int = 0
+    queued: list[QueuedEvent] = field(default_factory=list)  # the phase's asynchronous deliveries
+    longest_wait_s: float = 0.0  # the longest a user resource waited for its answer (IN_PROGRESS to done)
+
+    @property
+    def throttled(self) -> int:
+        """Events that found every container busy at least once (and waited the queue's intervals)."""
+        return sum(1 for q in self.queued if q.throttles)
+
+    @property
+    def dropped(self) -> int:
+        return sum(1 for q in self.queued if q.outcome == "dropped")
+
+    @property
+    def queued_p50_s(self) -> float:
+        waits = [q.queued_s for q in self.queued if q.queued_s is not None]
+        return statistics.median(waits) if waits else 0.0
+
+    @property
+    def queued_max_s(self) -> float:
+        return max((q.queued_s for q in self.queued if q.queued_s is not None), default=0.0)
 
     @property
     def calls_per_user(self) -> float:
@@ -124,7 +159,8 @@ class _Bench:
         resource, code_dir = provider_function(out, provider)
         environment = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": PROVIDER_KEYS[0],
                        "AWS_SECRET_ACCESS_KEY": PROVIDER_KEYS[1], **self.emulator.environment()}
-        self.function = LambdaFunction(HandlerSpec.for_function(resource, code_dir, environment=environment))
+        self.function = LambdaFunction(HandlerSpec.for_function(
+            resource, code_dir, template=provider, queue_time_scale=self.settings.queue_scale, environment=environment))
         self.driver.default_function = self.function
         result = self.driver.deploy(PROVIDER_STACK_NAME, provider, template_dir=out)
         (role_arn,) = [r.data["Arn"] for r in result.stack.resources.values() if r.type == "AWS::IAM::Role"]
@@ -141,8 +177,10 @@ class _Bench:
         self.emulator.faults.configure(self.settings.faults if on else FaultSettings())
 
     def phase(self, name: str, operation: Callable[[], StackResult]) -> PhaseReport:
+        assert self.function is not None
         self.emulator.clear_calls()
         self.events.clear()
+        first = len(self.function.queued)
         self.faults(True)
         started = time.perf_counter()
         result = operation()
@@ -153,8 +191,11 @@ class _Bench:
         declared = 0 if result.status == "DELETE_COMPLETE" or "ROLLBACK" in result.status else self.settings.users
         report = PhaseReport(name, result.status, wall, failed, calls, self.enabled_users(), declared,
                              self.settings.users, self.settings.faults.throttle_rate,
-                             self.settings.faults.throttle_burst)
-        self.say(f"{name}: {result.status} in {wall:.1f} s, {failed} failed, {report.enabled} enabled")
+                             self.settings.faults.throttle_burst, list(self.function.queued[first:]),
+                             _longest_wait(self.events))
+        self.say(f"{name}: {result.status} in {wall:.1f} s, {failed} failed, {report.enabled} enabled, "
+                 f"{report.throttled} events throttled, waited up to {report.queued_max_s:.0f} s, "
+                 f"{report.dropped} dropped")
         return report
 
     def enabled_users(self) -> int:
@@ -184,6 +225,81 @@ def run_scale(settings: ScaleSettings, say: Callable[[str], None] = print) -> li
             return reports
         finally:
             bench.close()
+
+
+def _longest_wait(events: list[StackEvent]) -> float:
+    """The longest time a user resource spent IN_PROGRESS before its answer (complete or failed)."""
+    began: dict[tuple[str, str], float] = {}
+    longest = 0.0
+    for event in events:
+        if event.resource_type != USER_RESOURCE_TYPE:
+            continue
+        key = (event.stack, event.logical_id)
+        if event.status.endswith("_IN_PROGRESS"):
+            began[key] = event.at
+        elif key in began:
+            longest = max(longest, event.at - began.pop(key))
+    return longest
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """A phase computed by :func:`model_phase` (seconds, the schedule's real time)."""
+
+    events: int
+    wall_s: float  # the last answer
+    floor_s: float  # calls / rate
+    queued_p50_s: float
+    queued_max_s: float  # the longest an event waited before it ran
+    dropped: int  # events older than the maximum event age before they could run
+
+    @property
+    def ratio(self) -> float:
+        return self.wall_s / self.floor_s if self.floor_s else float("nan")
+
+
+def model_phase(events: int, *, containers: int = 10, rate: float = 10.0, calls_per_event: float = 1.0,
+                overhead_s: float = 0.2, queue: AsyncQueue | None, seed: int = 0) -> ModelReport:
+    """The phase the bench measures, computed: ``events`` sent at once (CloudFormation starts every
+    independent resource), ``containers`` at a time; each run holds its container for its calls,
+    served one after the other at ``rate`` per second by an ideal FinSpace (no burst, no throttling
+    waste), plus ``overhead_s`` (Lambda, the answer). An event that finds every container busy waits
+    ``queue``'s intervals (the stand-in's own :meth:`AsyncQueue.interval`) and is dropped past its
+    maximum age; with ``queue=None`` it takes the next free container at once."""
+    rng = random.Random(seed)
+    service = calls_per_event / rate
+    attempts: list[tuple[float, int, int]] = [(0.0, index, 0) for index in range(events)]  # (at, event, throttles)
+    heapq.heapify(attempts)
+    ends: list[float] = []  # busy containers' end times
+    waiting: deque[float] = deque()  # without a queue: events waiting for the next free container
+    finspace_free_at, last, dropped = 0.0, 0.0, 0
+    waits: list[float] = []
+
+    def run(at: float) -> None:
+        nonlocal finspace_free_at
+        finspace_free_at = max(finspace_free_at, at) + service
+        heapq.heappush(ends, finspace_free_at + overhead_s)
+        waits.append(at)
+
+    while attempts or ends:
+        if ends and (not attempts or ends[0] <= attempts[0][0]):
+            at = heapq.heappop(ends)
+            last = max(last, at)
+            if waiting:
+                waiting.popleft()
+                run(at)
+            continue
+        at, index, throttles = heapq.heappop(attempts)
+        if queue is not None and at > queue.max_age_s:
+            dropped += 1
+        elif len(ends) < containers:
+            run(at)
+        elif queue is None:
+            waiting.append(at)
+        else:
+            heapq.heappush(attempts, (at + queue.interval(throttles, rng), index, throttles + 1))
+    return ModelReport(events, last, events * service, statistics.median(waits) if waits else 0.0,
+                       max(waits, default=0.0), dropped)
 
 
 def _updated_text(settings: ScaleSettings) -> str:
