@@ -42,6 +42,7 @@ the users app's logical ids use.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import gc
 import itertools
@@ -393,9 +394,20 @@ def _listing(path: Path, problems: list[str], *, more: bool = False) -> str:
     return "\n".join(shown)
 
 
+def _known_keys() -> list[str]:
+    """Every key the file's models accept, for "did you mean" (an unknown key is most often a typo)."""
+    models, keys = list(_Model.__subclasses__()), set[str]()
+    while models:
+        model = models.pop()
+        models.extend(model.__subclasses__())
+        keys.update(field.alias or name for name, field in model.model_fields.items())
+    return sorted(keys)
+
+
 def _message(error: Any) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown key: remove it or fix its spelling"
+        close = difflib.get_close_matches(str(error["loc"][-1]), _known_keys(), n=1, cutoff=0.6)
+        return f"unknown key: did you mean {close[0]}?" if close else "unknown key: remove it or fix its spelling"
     if error["type"] == "missing":
         return "is required"
     if error["type"] == "value_error":
@@ -452,8 +464,9 @@ def _resolve(parsed: UsersFile, lines: _LineIndex, problems: list[str],
             unknown = [name for name in member_of if (environment.id, name) not in groups]
             if unknown:
                 where = (*loc, "permission_groups") if user.permission_groups is not None else (*loc, "email")
-                problems.append(lines.describe(where, f"names {len(unknown)} group(s) not declared in this "
-                                                      "environment's permission_groups; declare them or fix the name"))
+                problems.append(lines.describe(where, f"names group(s) not declared in this environment's "
+                                                      f"permission_groups ({', '.join(unknown)}); declare them or "
+                                                      "fix the name"))
                 continue
             resolved.append((ResolvedUser(
                 environment_id=environment.id, email=user.email, type=merged["type"],

@@ -145,8 +145,16 @@ def test_groups_are_declared_once_and_referenced_by_name(tmp_path: Path) -> None
 def test_unknown_group_names_are_errors_with_the_line(tmp_path: Path) -> None:
     errors = errors_of(tmp_path, GROUPS.replace("[analysts, engineers]", "[analysts, enginers]"))
 
-    assert errors == [f"{tmp_path / 'users.yaml'}:8: users[1].permission_groups: names 1 group(s) not declared in "
-                      "this environment's permission_groups; declare them or fix the name"]
+    assert errors == [f"{tmp_path / 'users.yaml'}:8: users[1].permission_groups: names group(s) not declared in "
+                      "this environment's permission_groups (enginers); declare them or fix the name"]
+
+
+def test_an_unknown_key_gets_a_suggestion(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, GROUPS.replace("permission_groups: [analysts, engineers]",
+                                                "permision_groups: [analysts, engineers]"))
+
+    assert len(errors) == 1
+    assert errors[0].endswith("permision_groups: unknown key: did you mean permission_groups?")
 
 
 def test_duplicate_groups_are_errors(tmp_path: Path) -> None:
