@@ -7,8 +7,10 @@ processes and receiving each answer on an HTTPS ResponseURL served on loopback. 
 CloudFormation's quotas are refused with its messages (:class:`TemplateValidationError`).
 """
 
-from .engine import Driver, StackEvent, StackResult, StackStateError, TemplateValidationError, ValidationError
+from .engine import Driver
+from .errors import StackStateError, TemplateValidationError, ValidationError
 from .lambda_runtime import HandlerSpec, LambdaFunction
+from .run import StackEvent, StackResult
 
 __all__ = ["Driver", "HandlerSpec", "LambdaFunction", "StackEvent", "StackResult", "StackStateError",
            "TemplateValidationError", "ValidationError"]

@@ -20,34 +20,27 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
-import hashlib
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finspace_constructs.cloudformation_quotas import (
-    MAX_INLINE_BODY_BYTES,
-    MAX_S3_BODY_BYTES,
-    body_size,
-    parameter_value_problem,
-    template_problem,
-)
-
 from ..tls import LocalCA
 from .answers import Answer, judge
+from .checks import checked_template, parameter_values
+from .errors import StackStateError, TemplateValidationError, ValidationError
 from .graph import run_in_order
+from .journal import Journal
 from .lambda_runtime import LambdaFunction
-from .nested import STACK_TYPE, NestedStacks, outputs_as_attributes
+from .nested import STACK_TYPE, NestedStacks
+from .provision import Provisioner
 from .responses import ResponseInbox
+from .run import Run, StackEvent, StackResult, dependencies
 from .services import DriverServices
 from .state import ResourceState, StackState, StackStore
 from .teardown import Teardown
-from .template import Resolver, Template, load_template, stringify
+from .template import Template, load_template
 
 __all__ = ["Driver", "StackEvent", "StackResult", "StackStateError", "TemplateValidationError", "ValidationError"]
 
@@ -60,78 +53,6 @@ STUCK_STATUSES = {
 }
 
 
-# Types whose physical id is a declared name, and the shape of their ARN.
-NAMED_TYPES = {
-    "AWS::IAM::Role": ("RoleName", "arn:aws:iam::{account}:role/{name}"),
-    "AWS::Lambda::Function": ("FunctionName", "arn:aws:lambda:{region}:{account}:function:{name}"),
-}
-
-
-class ValidationError(ValueError):
-    """CloudFormation's ValidationError: the API call is refused and nothing touched; the message is its own."""
-
-
-class StackStateError(ValidationError):
-    """An operation CloudFormation refuses in the stack's current status (its ValidationError)."""
-
-
-class TemplateValidationError(ValidationError):
-    """A template, or a parameter value, CloudFormation refuses before touching any resource."""
-
-
-@dataclass(frozen=True)
-class StackEvent:
-    """One line of the console's stack events."""
-
-    at: float
-    stack: str
-    logical_id: str
-    resource_type: str
-    status: str
-    reason: str = ""
-    physical_id: str = ""
-
-
-@dataclass
-class StackResult:
-    status: str
-    events: list[StackEvent]
-    stack: StackState
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE")
-
-    @property
-    def leftovers(self) -> list[ResourceState]:
-        """Resources a failed rollback or delete left in the stack."""
-        return self.stack.leftovers
-
-    def resource_ids(self) -> dict[str, str]:
-        return {k: v.physical_id for k, v in self.stack.resources.items()}
-
-
-@dataclass
-class _Run:
-    """What one stack operation did so far (for rollback and cleanup)."""
-
-    stack: StackState
-    template: Template
-    events: list[StackEvent] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    updated: dict[str, ResourceState] = field(default_factory=dict)  # state before the Update
-    attempted: dict[str, dict[str, Any]] = field(default_factory=dict)  # properties the Update sent
-    replaced: list[ResourceState] = field(default_factory=list)
-    failed_creates: dict[str, ResourceState] = field(default_factory=dict)
-    template_dir: str | None = None  # where nested templates (aws:asset:path) are found
-    nested_previous: dict[str, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict)
-    previous: StackState | None = None  # an update's stack as it was before
-    # Nested stacks updated in this update whose cleanup waits for this stack's (as CloudFormation
-    # runs nested stacks' cleanup with their root's), or which roll back with it.
-    deferred: dict[str, _Run] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class Driver:
     """A local CloudFormation; see the module docstring.
 
@@ -140,6 +61,10 @@ class Driver:
     given (here, by setting ``default_function``, or when first invoked) gets the variables that
     point botocore at the driver's CloudFormation and SSM (:meth:`DriverServices.equip`): give
     the functions before warming them, or their warm containers are retired.
+
+    Its phases run over :class:`~finspace_local.cfn.run.Run`: :attr:`provision` creates and updates
+    resources, :attr:`teardown` rolls back, cleans up and deletes, :attr:`nested` runs child stacks
+    through this driver's public operations; all record through :attr:`journal`.
     """
 
     def __init__(
@@ -169,11 +94,22 @@ class Driver:
             raise
         self.region, self.account = region, account
         self.timeout_scale = timeout_scale
-        self.on_event = on_event
+        self.journal = Journal(self.store, self.live, on_event)
         self.nested = NestedStacks(self)
-        self.teardown = Teardown(self)
+        self.teardown = Teardown(self.journal, self.nested, self._request)
+        self.provision = Provisioner(self.store, self.journal, self.nested, self._request, region=region,
+                                     account=account)
         self.requests: list[dict[str, Any]] = []  # every event sent, for tests and reports
         self.answers: list[Answer] = []
+
+    @property
+    def on_event(self) -> Callable[[StackEvent], None] | None:
+        """Called with every event, as it is recorded."""
+        return self.journal.on_event
+
+    @on_event.setter
+    def on_event(self, on_event: Callable[[StackEvent], None] | None) -> None:
+        self.journal.on_event = on_event
 
     @property
     def default_function(self) -> LambdaFunction | None:
@@ -204,11 +140,7 @@ class Driver:
 
         ``template_dir`` holds nested stacks' templates (default: the template file's folder);
         ``inline``: how the template is passed (module docstring)."""
-        existing = self.store.load(name)
-        if existing is not None and existing.status == "ROLLBACK_COMPLETE":
-            self.store.remove(name)  # what cdk deploy does: CloudFormation refuses to update it
-            self.live.removed(existing, time.time())
-            existing = None
+        existing = self.discard_rolled_back(name)  # what cdk deploy does: CloudFormation refuses to update it
         if existing is None:
             return self.create_stack(name, template, parameters, template_dir, inline=inline)
         return self.update_stack(name, template, parameters, template_dir, inline=inline)
@@ -221,13 +153,13 @@ class Driver:
         if self.store.load(name) is not None:
             raise StackStateError(f"Stack [{name}] already exists")
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{name}/{uuid.uuid4()}"
-        loaded = _checked(template, inline=False if parent is not None else inline)
-        stack = StackState(name, stack_id, template=loaded.body, parameters=self._parameters(loaded, parameters),
+        loaded = checked_template(template, inline=False if parent is not None else inline)
+        stack = StackState(name, stack_id, template=loaded.body, parameters=parameter_values(loaded, parameters),
                            created_at=time.time(), parent_id=parent.stack_id if parent else "",
                            root_id=(parent.root_id or parent.stack_id) if parent else "")
         run = self._open(stack, loaded, _folder(template, template_dir))
-        self._stack_event(run, "CREATE_IN_PROGRESS")
-        result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._create(run, lid))
+        self.journal.stack_event(run, "CREATE_IN_PROGRESS")
+        result = run_in_order(loaded.resources, dependencies(loaded), lambda lid: self.provision.create(run, lid))
         if result.failed:
             return self.teardown.rollback_create(run)
         return self._complete(run, "CREATE_COMPLETE")
@@ -243,26 +175,26 @@ class Driver:
 
     def update_until_cleanup(self, name: str, template: Any, parameters: dict[str, str] | None = None,
                              template_dir: Path | str | None = None, *, inline: bool | None = None,
-                             check: bool = True) -> tuple[StackResult, _Run | None]:
+                             check: bool = True) -> tuple[StackResult, Run | None]:
         """Update-stack up to its cleanup phase: the rolled-back result, or a result in
         UPDATE_COMPLETE_CLEANUP_IN_PROGRESS and the run whose cleanup is still to come."""
         stack = self._usable(name, "updated")
-        loaded = _checked(template, inline=inline) if check else load_template(template)
-        given = self._parameters(loaded, parameters, stack.parameters, check=check)
+        loaded = checked_template(template, inline=inline) if check else load_template(template)
+        given = parameter_values(loaded, parameters, stack.parameters, check=check)
         previous = copy.deepcopy(stack)
         stack.template, stack.parameters = loaded.body, given
         stack.updated_at = time.time()
         run = self._open(stack, loaded, _folder(template, template_dir), previous)
-        self._stack_event(run, "UPDATE_IN_PROGRESS")
-        result = run_in_order(loaded.resources, self._dependencies(loaded), lambda lid: self._apply(run, lid))
+        self.journal.stack_event(run, "UPDATE_IN_PROGRESS")
+        result = run_in_order(loaded.resources, dependencies(loaded), lambda lid: self.provision.apply(run, lid))
         if result.failed:
             return self.teardown.rollback_update(run, previous), None
         with contextlib.suppress(KeyError):  # a parent reads them now; an unresolved one is reported at the end
-            self._outputs(run)
-        self._stack_event(run, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            self.provision.outputs(run)
+        self.journal.stack_event(run, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         return StackResult(stack.status, run.events, stack), run
 
-    def _finish_update(self, run: _Run) -> StackResult:
+    def _finish_update(self, run: Run) -> StackResult:
         """The cleanup phase: the nested stacks' first (each its own nested stacks' first), then its own."""
         with run.lock:
             children, run.deferred = list(run.deferred.values()), {}
@@ -287,20 +219,20 @@ class Driver:
         if stack is None:
             raise StackStateError(f"Stack [{name}] does not exist")
         run = self._open(stack, load_template(stack.template))
-        self._stack_event(run, "DELETE_IN_PROGRESS")
+        self.journal.stack_event(run, "DELETE_IN_PROGRESS")
         if not self.teardown.delete_stack(run):
-            return self._finish(run, "DELETE_FAILED")
+            return self.journal.finish(run, "DELETE_FAILED")
         self.store.remove(name)
         result = StackResult("DELETE_COMPLETE", run.events, stack)
-        self._stack_event(run, "DELETE_COMPLETE")
+        self.journal.stack_event(run, "DELETE_COMPLETE")
         self.live.end(stack)
         return result
 
     def _open(self, stack: StackState, template: Template, template_dir: str | None = None,
-              previous: StackState | None = None) -> _Run:
+              previous: StackState | None = None) -> Run:
         """An operation on ``stack`` starts: what the read API shows of it is now live."""
         self.live.begin(stack)
-        return _Run(stack, template, template_dir=template_dir, previous=previous)
+        return Run(stack, template, template_dir=template_dir, previous=previous)
 
     def _usable(self, name: str, doing: str) -> StackState:
         stack = self.store.load(name)
@@ -314,125 +246,18 @@ class Driver:
     def stack(self, name: str) -> StackState | None:
         return self.store.load(name)
 
-    # --- create / update of one resource -----------------------------------------
-    def _create(self, run: _Run, logical_id: str) -> bool:
-        declared = run.template.resources[logical_id]
-        resource_type = declared["Type"]
-        self._event(run, logical_id, resource_type, "CREATE_IN_PROGRESS")
-        try:
-            properties = self._properties(run, declared)
-        except KeyError as error:
-            return self._failed(run, logical_id, resource_type, "CREATE_FAILED", str(error))
-        deletion, replace = _policies(declared)
-        state = ResourceState(logical_id, resource_type, "", properties, deletion_policy=deletion,
-                              update_replace_policy=replace)
-        if state.type == STACK_TYPE:
-            return self._create_nested(run, state, declared)
-        if not state.is_custom:
-            return self._provision_plain(run, state)
-        answer = self._request(run, "Create", state)
-        if answer.status != "SUCCESS":
-            if answer.physical_id:
-                state.physical_id = answer.physical_id
-                with run.lock:
-                    run.failed_creates[logical_id] = state
-            return self._failed(run, logical_id, resource_type, "CREATE_FAILED", answer.reason, answer.physical_id)
-        state.physical_id, state.data = answer.physical_id or "", answer.data
-        return self._created(run, state)
-
-    def _create_nested(self, run: _Run, state: ResourceState, declared: dict[str, Any]) -> bool:
-        try:
-            result = self.nested.create(run, state, declared)
-        except TemplateValidationError as error:  # no child stack: CreateStack refused its template
-            return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
-        except KeyError as error:
-            return self._failed(run, state.logical_id, state.type, "CREATE_FAILED", str(error))
-        if not result.ok:  # the child rolled back (or could not): the parent's rollback deletes it
-            state.physical_id = result.stack.stack_id
-            with run.lock:
-                run.failed_creates[state.logical_id] = state
-            return self._failed(run, state.logical_id, state.type, "CREATE_FAILED",
-                                f"Embedded stack {result.stack.stack_id} was not successfully created",
-                                state.physical_id)
-        state.physical_id, state.data = result.stack.stack_id, outputs_as_attributes(result)
-        return self._created(run, state)
-
-    def _created(self, run: _Run, state: ResourceState) -> bool:
-        with run.lock:
-            run.stack.resources[state.logical_id] = state
-            run.created.append(state.logical_id)
-        self._event(run, state.logical_id, state.type, "CREATE_COMPLETE", physical_id=state.physical_id)
-        return True
-
-    def _provision_plain(self, run: _Run, state: ResourceState) -> bool:
-        """A made-up resource: its declared name (or a generated one) and an ARN of the service's shape."""
-        digest = hashlib.sha256(f"{run.stack.stack_id}/{state.logical_id}".encode()).hexdigest()[:12]
-        name_property, arn_format = NAMED_TYPES.get(state.type, ("", "arn:aws:{service}:{region}:{account}:{name}"))
-        state.physical_id = str(state.properties.get(name_property) or f"{run.stack.name}-{state.logical_id}-{digest}")
-        service = state.type.split("::")[1].lower() if "::" in state.type else "custom"
-        state.data = {"Arn": arn_format.format(service=service, region=self.region, account=self.account,
-                                               name=state.physical_id)}
-        return self._created(run, state)
-
-    def _apply(self, run: _Run, logical_id: str) -> bool:
-        """Update-stack's step for one resource of the new template."""
-        current = run.stack.resources.get(logical_id)
-        declared = run.template.resources[logical_id]
-        if current is None or current.type != declared["Type"]:
-            return self._create(run, logical_id)
-        try:
-            properties = self._properties(run, declared)
-        except KeyError as error:
-            return self._failed(run, logical_id, current.type, "UPDATE_FAILED", str(error))
-        current.deletion_policy, current.update_replace_policy = _policies(declared)
-        if properties == current.properties:
-            return True  # a nested stack too: its TemplateURL changes with its template
-        if current.type == STACK_TYPE:
-            return self._update_nested(run, current, properties, declared)
-        if not current.is_custom:
-            current.properties = properties
-            return True
-        return self._update_custom(run, current, properties)
-
-    def _update_nested(self, run: _Run, current: ResourceState, properties: dict[str, Any],
-                       declared: dict[str, Any]) -> bool:
-        with run.lock:
-            run.updated[current.logical_id] = copy.deepcopy(current)
-        self._event(run, current.logical_id, current.type, "UPDATE_IN_PROGRESS", physical_id=current.physical_id)
-        try:
-            result = self.nested.update(run, current, properties, declared)
-        except TemplateValidationError as error:  # the child is untouched: UpdateStack refused its template
-            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED", str(error),
-                                current.physical_id)
-        if result.status != "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS":
-            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED",
-                                f"Embedded stack {result.stack.stack_id} was not successfully updated",
-                                current.physical_id)
-        current.properties, current.data = properties, outputs_as_attributes(result)
-        self._event(run, current.logical_id, current.type, "UPDATE_COMPLETE", physical_id=current.physical_id)
-        return True
-
-    def _update_custom(self, run: _Run, current: ResourceState, properties: dict[str, Any]) -> bool:
-        self._event(run, current.logical_id, current.type, "UPDATE_IN_PROGRESS")
-        if properties.get("ServiceToken") != current.properties.get("ServiceToken"):
-            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED",
-                                "Modifying service token is not allowed.")
-        with run.lock:
-            run.updated[current.logical_id] = copy.deepcopy(current)
-            run.attempted[current.logical_id] = properties
-        desired = dataclasses.replace(current, properties=properties)
-        answer = self._request(run, "Update", desired, old_properties=current.properties)
-        if answer.status != "SUCCESS":
-            return self._failed(run, current.logical_id, current.type, "UPDATE_FAILED", answer.reason)
-        if answer.physical_id != current.physical_id:
-            with run.lock:
-                run.replaced.append(copy.deepcopy(current))
-        current.physical_id, current.properties, current.data = answer.physical_id or "", properties, answer.data
-        self._event(run, current.logical_id, current.type, "UPDATE_COMPLETE", physical_id=current.physical_id)
-        return True
+    def discard_rolled_back(self, name: str) -> StackState | None:
+        """The stack named so, unless a failed create left it ROLLBACK_COMPLETE: then it is removed (the
+        read API still describes it by its id) and None is returned, as for a stack that does not exist."""
+        existing = self.store.load(name)
+        if existing is not None and existing.status == "ROLLBACK_COMPLETE":
+            self.store.remove(name)
+            self.live.removed(existing, time.time())
+            return None
+        return existing
 
     # --- events to the handler ----------------------------------------------------
-    def _request(self, run: _Run, request_type: str, resource: ResourceState,
+    def _request(self, run: Run, request_type: str, resource: ResourceState,
                  old_properties: dict[str, Any] | None = None) -> Answer:
         token = str(resource.properties.get("ServiceToken", ""))
         function = self.functions.get(token, self.default_function)
@@ -459,113 +284,13 @@ class Driver:
             self.answers.append(answer)
         return answer
 
-    # --- helpers --------------------------------------------------------------------
-    def _properties(self, run: _Run, declared: dict[str, Any]) -> dict[str, Any]:
-        resolver = Resolver(
-            parameters=run.stack.parameters,
-            pseudo={"AWS::Region": self.region, "AWS::AccountId": self.account, "AWS::StackName": run.stack.name,
-                    "AWS::StackId": run.stack.stack_id, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"},
-            physical_ids={k: v.physical_id for k, v in run.stack.resources.items()},
-            attributes={k: v.data for k, v in run.stack.resources.items()},
-            exports=lambda: self.store.exports(excluding=run.stack.name),
-            list_parameters=run.template.list_parameters,
-        )
-        resolved: dict[str, Any] = stringify(resolver.resolve(declared.get("Properties", {})))
-        return resolved
-
-    @staticmethod
-    def _parameters(template: Template, given: dict[str, str] | None,
-                    previous: dict[str, str] | None = None, *, check: bool = True) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for name, declared in template.parameters.items():
-            value = (given or {}).get(name, (previous or {}).get(name, declared.get("Default")))
-            if value is None:
-                raise TemplateValidationError(f"Parameters: [{name}] must have values")
-            values[name] = str(value)
-            problem = parameter_value_problem(name, values[name]) if check else None
-            if problem:
-                raise TemplateValidationError(problem)
-        return values
-
-    @staticmethod
-    def _dependencies(template: Template) -> dict[str, set[str]]:
-        return {logical_id: template.dependencies(logical_id) for logical_id in template.resources}
-
-    def _failed(self, run: _Run, logical_id: str, resource_type: str, status: str, reason: str,
-                physical_id: str | None = None) -> bool:
-        self._event(run, logical_id, resource_type, status, reason, physical_id or "")
-        return False
-
-    def _complete(self, run: _Run, status: str) -> StackResult:
-        stack = run.stack
+    # --- the end of an operation ------------------------------------------------------
+    def _complete(self, run: Run, status: str) -> StackResult:
         try:
-            self._outputs(run)
+            self.provision.outputs(run)
         except KeyError as error:
-            self._event(run, stack.name, STACK_TYPE, status, f"Output not resolved: {error}")
-        return self._finish(run, status)
-
-    def _outputs(self, run: _Run) -> None:
-        stack = run.stack
-        stack.outputs, stack.exports = {}, {}
-        for name, output in stack.template.get("Outputs", {}).items():
-            value = str(self._properties(run, {"Properties": {"v": output["Value"]}})["v"])
-            stack.outputs[name] = value
-            if "Export" in output:
-                export_name = self._properties(run, {"Properties": {"v": output["Export"]["Name"]}})["v"]
-                stack.exports[str(export_name)] = value
-
-    def _finish(self, run: _Run, status: str) -> StackResult:
-        self._stack_event(run, status)
-        self.live.settle(run.stack)
-        self.store.save(run.stack)
-        self.live.end(run.stack)
-        return StackResult(status, run.events, run.stack)
-
-    def _stack_event(self, run: _Run, status: str) -> None:
-        """The stack's status, as the read API shows it from now on."""
-        event = StackEvent(time.time(), run.stack.name, run.stack.name, STACK_TYPE, status, "", run.stack.stack_id)
-        run.stack.status = status
-        self.live.status(run.stack, status, event.at)
-        self._record(run, event)
-
-    def _event(self, run: _Run, logical_id: str, resource_type: str, status: str, reason: str = "",
-               physical_id: str = "") -> None:
-        """A resource's status, as the read API shows it from now on."""
-        event = StackEvent(time.time(), run.stack.name, logical_id, resource_type, status, reason, physical_id)
-        self.live.note(run.stack, event)
-        self._record(run, event)
-
-    def _record(self, run: _Run, event: StackEvent) -> None:
-        with run.lock:
-            run.events.append(event)
-        if self.on_event is not None:
-            self.on_event(event)
-
-
-def _checked(template: Any, *, inline: bool | None) -> Template:
-    """The template, loaded, if CloudFormation accepts it passed so (module docstring); else its refusal."""
-    loaded = load_template(template)
-    size = _size(template, loaded)
-    limit = MAX_INLINE_BODY_BYTES if inline or (inline is None and size <= MAX_INLINE_BODY_BYTES) \
-        else MAX_S3_BODY_BYTES
-    problem = template_problem(loaded.body, size, max_bytes=limit)
-    if problem:
-        raise TemplateValidationError(problem)
-    return loaded
-
-
-def _size(template: Any, loaded: Template) -> int:
-    """The template's bytes: a file's as written (as cdk deploy uploads it), text's, a dict's compact JSON."""
-    if isinstance(template, Path):
-        return template.stat().st_size
-    if isinstance(template, str):
-        return Path(template).stat().st_size if "\n" not in template else len(template.encode())
-    return body_size(loaded.body)
-
-
-def _policies(declared: dict[str, Any]) -> tuple[str, str]:
-    """(DeletionPolicy, UpdateReplacePolicy) of a declared resource."""
-    return declared.get("DeletionPolicy", "Delete"), declared.get("UpdateReplacePolicy", "Delete")
+            self.journal.event(run, run.stack.name, STACK_TYPE, status, f"Output not resolved: {error}")
+        return self.journal.finish(run, status)
 
 
 def _folder(template: Any, template_dir: Path | str | None) -> str | None:

@@ -15,13 +15,10 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..aws.cloudformation import ResourceRow, StackView
+from .run import StackEvent
 from .state import ResourceState, StackState, StackStore
-
-if TYPE_CHECKING:
-    from .engine import StackEvent
 
 __all__ = ["LiveStacks"]
 

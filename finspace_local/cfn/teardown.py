@@ -14,89 +14,97 @@ the failed update rolls back the same way, as a stack of its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .answers import Answer
 from .graph import reverse, run_in_order
-from .nested import STACK_TYPE
+from .journal import Journal
+from .nested import NestedStacks
+from .run import STACK_TYPE, Run, Send, StackResult, dependencies
 from .state import ResourceState, StackState
 from .template import load_template
-
-if TYPE_CHECKING:
-    from .answers import Answer
-    from .engine import Driver, StackResult, _Run
 
 __all__ = ["Teardown"]
 
 
 class Teardown:
-    """The deleting half of a :class:`~finspace_local.cfn.engine.Driver`."""
+    """The deleting half of a :class:`~finspace_local.cfn.engine.Driver`: it records through the driver's
+    ``journal``, runs child stacks through ``nested`` and sends handlers their events with ``send``."""
 
-    def __init__(self, driver: Driver) -> None:
-        self._driver = driver
+    def __init__(self, journal: Journal, nested: NestedStacks, send: Send) -> None:
+        self._journal, self._nested, self._send = journal, nested, send
 
-    def rollback_create(self, run: _Run) -> StackResult:
-        driver = self._driver
-        driver._stack_event(run, "ROLLBACK_IN_PROGRESS")
+    def rollback_create(self, run: Run) -> StackResult:
+        self._journal.stack_event(run, "ROLLBACK_IN_PROGRESS")
         doomed = list(run.stack.resources.values()) + list(run.failed_creates.values())
-        dependencies = driver._dependencies(run.template)
-        kept = self._remember(run, self.delete_all(run, doomed, dependencies), dependencies)
+        order = dependencies(run.template)
+        kept = self._remember(run, self.delete_all(run, doomed, order), order)
         run.stack.resources, run.stack.leftovers = {}, kept
-        return driver._finish(run, "ROLLBACK_FAILED" if kept else "ROLLBACK_COMPLETE")
+        return self._journal.finish(run, "ROLLBACK_FAILED" if kept else "ROLLBACK_COMPLETE")
 
-    def rollback_update(self, run: _Run, previous: StackState) -> StackResult:
-        driver = self._driver
-        driver._stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
+    def rollback_update(self, run: Run, previous: StackState) -> StackResult:
+        journal = self._journal
+        journal.stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
         replaced_ids = {r.logical_id for r in run.replaced}
         pending: dict[str, dict[str, Any]] = {}
         for logical_id, before in run.updated.items():
             if logical_id in replaced_ids:
                 continue  # the old resource stays; the new one is deleted below
-            owed = driver.nested.previous(run, logical_id) if before.type == STACK_TYPE else \
+            owed = self._nested.previous(run, logical_id) if before.type == STACK_TYPE else \
                 run.attempted.get(logical_id, {})
             if not self._restore(run, before, owed):
                 pending[logical_id] = owed
         for old in run.replaced:  # the stack points at the old resource again; the new one goes in cleanup
-            driver._event(run, old.logical_id, old.type, "UPDATE_IN_PROGRESS", physical_id=old.physical_id)
-            driver._event(run, old.logical_id, old.type, "UPDATE_COMPLETE", physical_id=old.physical_id)
+            journal.event(run, old.logical_id, old.type, "UPDATE_IN_PROGRESS", physical_id=old.physical_id)
+            journal.event(run, old.logical_id, old.type, "UPDATE_COMPLETE", physical_id=old.physical_id)
         if not pending:
-            driver._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+            journal.stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         doomed = [run.stack.resources[lid] for lid in run.created] + list(run.failed_creates.values())
         doomed += [r for r in run.stack.resources.values() if r.logical_id in replaced_ids]
-        kept = self._remember(run, self.delete_all(run, doomed, driver._dependencies(run.template)),
-                              driver._dependencies(run.template))
+        kept = self._remember(run, self.delete_all(run, doomed, dependencies(run.template)),
+                              dependencies(run.template))
         run.stack.resources = previous.resources
         run.stack.template, run.stack.parameters = previous.template, previous.parameters
         run.stack.leftovers, run.stack.pending_rollback = previous.leftovers + kept, pending
-        return driver._finish(run, "UPDATE_ROLLBACK_FAILED" if kept or pending else "UPDATE_ROLLBACK_COMPLETE")
+        return journal.finish(run, "UPDATE_ROLLBACK_FAILED" if kept or pending else "UPDATE_ROLLBACK_COMPLETE")
 
-    def continue_update_rollback(self, run: _Run) -> StackResult:
+    def continue_update_rollback(self, run: Run) -> StackResult:
         """Retry the Updates and Deletes a failed update rollback left."""
-        driver, stack = self._driver, run.stack
-        driver._stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
+        journal, stack = self._journal, run.stack
+        journal.stack_event(run, "UPDATE_ROLLBACK_IN_PROGRESS")
         pending = {lid: sent for lid, sent in stack.pending_rollback.items()
                    if not self._restore(run, stack.resources[lid], sent, again=True)}
         if not pending:
-            driver._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+            journal.stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         stack.leftovers = self.delete_all(run, stack.leftovers, _order_of(stack.leftovers))
         stack.pending_rollback = pending
         status = "UPDATE_ROLLBACK_FAILED" if stack.leftovers or pending else "UPDATE_ROLLBACK_COMPLETE"
-        return driver._finish(run, status)
+        return journal.finish(run, status)
 
-    def _restore(self, run: _Run, before: ResourceState, owed: dict[str, Any], *, again: bool = False) -> bool:
+    def _restore(self, run: Run, before: ResourceState, owed: dict[str, Any], *, again: bool = False) -> bool:
         """Put one updated resource back: an Update with the old properties (``owed``: the ones the failed
         Update sent), or the child stack back to its previous template (``owed``: that template)."""
-        driver = self._driver
-        driver._event(run, before.logical_id, before.type, "UPDATE_IN_PROGRESS", physical_id=before.physical_id)
+        journal = self._journal
+        journal.event(run, before.logical_id, before.type, "UPDATE_IN_PROGRESS", physical_id=before.physical_id)
         if before.type == STACK_TYPE:
-            ok = driver.nested.roll_back(run, before.logical_id, owed, again=again)
-            driver._event(run, before.logical_id, before.type, "UPDATE_COMPLETE" if ok else "UPDATE_FAILED",
+            ok = self._roll_back_child(run, before.logical_id, owed, again=again)
+            journal.event(run, before.logical_id, before.type, "UPDATE_COMPLETE" if ok else "UPDATE_FAILED",
                           physical_id=before.physical_id)
             return ok
-        answer = driver._request(run, "Update", before, old_properties=owed)
+        answer = self._send(run, "Update", before, old_properties=owed)
         return self._note(run, before, "UPDATE", answer)
 
+    def _roll_back_child(self, run: Run, logical_id: str, previous: dict[str, Any], *, again: bool) -> bool:
+        """A child stack back to ``previous``: a child whose update awaits our cleanup rolls back its
+        own update; any other is put back by :meth:`NestedStacks.roll_back`."""
+        updated = self._nested.take_deferred(run, logical_id)
+        if updated is None:
+            return self._nested.roll_back(run, logical_id, previous, again=again)
+        assert updated.previous is not None
+        return self.rollback_update(updated, updated.previous).status == "UPDATE_ROLLBACK_COMPLETE"
+
     @staticmethod
-    def _remember(run: _Run, kept: list[ResourceState], dependencies: dict[str, set[str]]) -> list[ResourceState]:
+    def _remember(run: Run, kept: list[ResourceState], dependencies: dict[str, set[str]]) -> list[ResourceState]:
         """Leftovers keep their deletion order and whether the failed operation made them, for the retry."""
         names = {r.logical_id for r in kept}
         for resource in kept:
@@ -105,22 +113,22 @@ class Teardown:
                 resource.logical_id in run.failed_creates
         return kept
 
-    def cleanup(self, run: _Run, previous: StackState) -> None:
+    def cleanup(self, run: Run, previous: StackState) -> None:
         removed = [r for lid, r in previous.resources.items() if lid not in run.template.resources]
         for gone in removed:
             run.stack.resources.pop(gone.logical_id, None)
-        self.delete_all(run, removed + run.replaced, self._driver._dependencies(load_template(previous.template)),
+        self.delete_all(run, removed + run.replaced, dependencies(load_template(previous.template)),
                         replaced=run.replaced)
 
-    def delete_stack(self, run: _Run) -> bool:
+    def delete_stack(self, run: Run) -> bool:
         """Delete every resource (and every leftover); keep in the stack whatever could not go."""
         stack = run.stack
         doomed = list(stack.resources.values()) + stack.leftovers
-        kept = self.delete_all(run, doomed, {**self._driver._dependencies(run.template), **_order_of(stack.leftovers)})
+        kept = self.delete_all(run, doomed, {**dependencies(run.template), **_order_of(stack.leftovers)})
         stack.resources, stack.leftovers = {}, kept
         return not kept
 
-    def delete_all(self, run: _Run, doomed: list[ResourceState], dependencies: dict[str, set[str]],
+    def delete_all(self, run: Run, doomed: list[ResourceState], dependencies: dict[str, set[str]],
                    replaced: Sequence[ResourceState] = ()) -> list[ResourceState]:
         """Delete in reverse dependency order, all independent ones at once; what was not deleted."""
         by_key = {_key(r): r for r in doomed}
@@ -133,27 +141,27 @@ class Teardown:
         )
         return [by_key[key] for key in sorted(result.failed + result.not_started)]
 
-    def _delete(self, run: _Run, resource: ResourceState, *, replaced: bool = False) -> bool:
-        driver = self._driver
+    def _delete(self, run: Run, resource: ResourceState, *, replaced: bool = False) -> bool:
+        journal = self._journal
         created_here = resource.created_in_operation or resource.logical_id in run.created or \
             resource.logical_id in run.failed_creates
         if resource.retained(replaced=replaced, created_in_operation=created_here):
-            driver._event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
+            journal.event(run, resource.logical_id, resource.type, "DELETE_SKIPPED", physical_id=resource.physical_id)
             return True
-        driver._event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
+        journal.event(run, resource.logical_id, resource.type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
         if resource.type == STACK_TYPE:
-            ok = driver.nested.delete(run, resource)
+            ok = self._nested.delete(run, resource)
             status = "DELETE_COMPLETE" if ok else "DELETE_FAILED"
-            driver._event(run, resource.logical_id, resource.type, status, physical_id=resource.physical_id)
+            journal.event(run, resource.logical_id, resource.type, status, physical_id=resource.physical_id)
             return ok
         if not resource.is_custom:
-            driver._event(run, resource.logical_id, resource.type, "DELETE_COMPLETE", physical_id=resource.physical_id)
+            journal.event(run, resource.logical_id, resource.type, "DELETE_COMPLETE", physical_id=resource.physical_id)
             return True
-        return self._note(run, resource, "DELETE", driver._request(run, "Delete", resource))
+        return self._note(run, resource, "DELETE", self._send(run, "Delete", resource))
 
-    def _note(self, run: _Run, resource: ResourceState, verb: str, answer: Answer) -> bool:
+    def _note(self, run: Run, resource: ResourceState, verb: str, answer: Answer) -> bool:
         status = f"{verb}_COMPLETE" if answer.status == "SUCCESS" else f"{verb}_FAILED"
-        self._driver._event(run, resource.logical_id, resource.type, status, answer.reason, resource.physical_id)
+        self._journal.event(run, resource.logical_id, resource.type, status, answer.reason, resource.physical_id)
         return answer.status == "SUCCESS"
 
 
