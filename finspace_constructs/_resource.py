@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk import CustomResource, RemovalPolicy
 from constructs import Construct
 
-from ._handler import FieldSpec, value_problem
+from .handler_shared import FieldSpec, value_problem
 from .provider import FinSpaceUserProvider
 from .tokens import is_token
 

@@ -24,7 +24,7 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 from ._assemble import assemble_asset, default_wheelhouse, restore_asset
-from ._handler import ASSET_DIR, BYTECODE_DIR, HANDLER_PACKAGE
+from .handler_shared import ASSET_DIR, BYTECODE_DIR, HANDLER_PACKAGE
 
 __all__ = ["HANDLER", "HANDLER_DIR", "handler_code", "handler_hash", "is_prebuilt"]
 

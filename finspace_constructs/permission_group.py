@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from aws_cdk import RemovalPolicy
 from constructs import Construct
 
-from ._handler import GROUP_FIELDS
-from ._handler import GROUP_RESOURCE_TYPE as RESOURCE_TYPE
 from ._resource import provider_resource, validate_literals
 from .enums import ApplicationPermission
+from .handler_shared import GROUP_FIELDS
+from .handler_shared import GROUP_RESOURCE_TYPE as RESOURCE_TYPE
 from .provider import FinSpaceUserProvider
 from .resource_properties import group_properties
 

@@ -15,7 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ._handler import (
+from .bundling import HANDLER, handler_code
+from .handler_shared import (
     ALLOWED_STACKS_VARIABLE,
     PROVIDER_ROLE_VARIABLE,
     RECORDS_PATH,
@@ -23,7 +24,6 @@ from ._handler import (
     REENABLE_VARIABLE,
     STACK_PATTERN,
 )
-from .bundling import HANDLER, handler_code
 from .tokens import is_token
 
 __all__ = ["FinSpaceUserProvider"]
@@ -197,7 +197,7 @@ class FinSpaceUserProvider(Construct):
         email, compared by ``email_key`` as the users file and the handler compare them) or given a group
         of another environment. Tokens are left to deploy time; the message names construct paths, never
         the email."""
-        from ._handler import email_key  # the one definition of an email's identity, the handler's
+        from .handler_shared import email_key  # the one definition of an email's identity, the handler's
 
         if is_token(environment_id):
             return

@@ -10,9 +10,9 @@ from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._handler import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE
 from ._resource import provider_resource, validate_literals
 from .enums import ApiAccess, UserType
+from .handler_shared import API_ACCESS_ENABLED, FIELDS, USER_RESOURCE_TYPE
 from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
 from .provider_identity import names_provider_role

@@ -55,11 +55,11 @@ from aws_cdk import Annotations, Aws, CfnOutput, CfnParameter, Fn, NestedStack, 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._handler import email_key
 from .cloudformation_quotas import MAX_PARAMETER_VALUE_BYTES
+from .handler_shared import email_key
 from .permission_group import FinSpacePermissionGroup
 from .provider import FinSpaceUserProvider
-from .provider_identity import PROVIDER_STACK_NAME, provider_role_prefix
+from .provider_identity import PROVIDER_STACK_NAME, USERS_STACK_NAME, provider_role_prefix
 from .user import FinSpaceUser
 from .users_file import ResolvedGroup, ResolvedUser
 
@@ -77,7 +77,6 @@ GROUP_BUCKETS = 32
 MAX_ID_CHARS = 26  # a FinSpace permissionGroupId (the service model: 1-26 characters)
 MAX_IDS_PER_LIST = (MAX_PARAMETER_VALUE_BYTES + 1) // (MAX_ID_CHARS + 1)  # 151, comma-separated
 REMOVAL_POLICIES = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
-USERS_STACK_NAME = "FinSpaceUsers"
 
 
 def provider_role_name(provider_stack_name: str = PROVIDER_STACK_NAME, region: str = Aws.REGION) -> str:

@@ -65,8 +65,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
-from ._handler import GROUP_FIELDS, email_key, value_problem
 from .enums import ApiAccess, ApplicationPermission, UserType
+from .handler_shared import GROUP_FIELDS, email_key, value_problem
 from .provider_identity import PROVIDER_ROLE_PREFIX, names_provider_role
 
 __all__ = [

@@ -17,14 +17,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from finspace_constructs._handler import PROVIDER_ROLE_VARIABLE
+from finspace_constructs.handler_shared import PROVIDER_ROLE_VARIABLE, ProviderRole
 from finspace_constructs.users_file import Declaration, load_declaration
 from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth, templates_by_stack
 from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackStateError
 from finspace_local.cfn.state import StackStore
 from finspace_local.server import Emulator
 from finspace_local.webapp import ADMINISTRATOR_EMAILS, registration_steps
-from lambda_handler.self_access import ProviderRole
 
 from .changes import Changes, FinSpaceState, changes_between, resource_labels
 from .errors import EXIT_ERROR, EXIT_OK

@@ -16,10 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from finspace_constructs.resource_properties import group_properties, user_properties
-from finspace_constructs.users_file import ResolvedGroup, ResolvedUser
-
-from ._handler import (
+from finspace_constructs.handler_shared import (
     PERSONAL_GROUP_FIELDS,
     PERSONAL_USER_FIELDS,
     GroupProperties,
@@ -31,6 +28,9 @@ from ._handler import (
     parse_group,
     parse_properties,
 )
+from finspace_constructs.resource_properties import group_properties, user_properties
+from finspace_constructs.users_file import ResolvedGroup, ResolvedUser
+
 from .errors import CommandError
 from .reader import EnvironmentSnapshot, UserRecord
 

@@ -21,9 +21,15 @@ from typing import TYPE_CHECKING, Any
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, SSLError
 
+from finspace_constructs.handler_shared import (
+    ApiCallError,
+    DeadlineError,
+    Persistence,
+    ProgrammaticCredentials,
+    new_session,
+)
 from finspace_constructs.provider_identity import PROVIDER_ROLE_PREFIX
 
-from ._handler import ApiCallError, DeadlineError, Persistence, ProgrammaticCredentials, new_session
 from .errors import CommandError, stand_ins_missing
 from .reader import EnvironmentSnapshot, UserRecord, read_environment
 

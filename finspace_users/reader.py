@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._handler import ADDED, ADDING, ApiSession, Persistence, RequestIdentity
+from finspace_constructs.handler_shared import ADDED, ADDING, ApiSession, Persistence, RequestIdentity
 
 if TYPE_CHECKING:
     from mypy_boto3_finspace_data import FinSpaceDataClient

@@ -14,21 +14,33 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from finspace_constructs.handler_shared import (
+    CREATING,
+    DISABLED,
+    GROUP_RESOURCE_TYPE,
+    USER_RESOURCE_TYPE,
+    AdoptionRequiredError,
+    GroupProperties,
+    PropertyError,
+    ProviderError,
+    ProviderRole,
+    UserProperties,
+    changed_fields,
+    changed_group_fields,
+    declared_groups_of,
+    identity_of,
+    is_placeholder,
+    is_reapply,
+    membership_changes,
+    parse_group,
+    parse_properties,
+)
 from finspace_constructs.provider_identity import names_provider_role
-from lambda_handler.errors import AdoptionRequiredError, PropertyError, ProviderError
-from lambda_handler.ids import is_placeholder
-from lambda_handler.memberships import membership_changes
-from lambda_handler.permission_groups import RESOURCE_TYPE as GROUP_RESOURCE_TYPE
-from lambda_handler.permission_groups import GroupProperties, changed_group_fields, parse_group
-from lambda_handler.properties import RESOURCE_TYPE as USER_RESOURCE_TYPE
-from lambda_handler.properties import UserProperties, declared_groups_of, identity_of, is_reapply, parse_properties
-from lambda_handler.self_access import ProviderRole
-from lambda_handler.users import CREATING, DISABLED, changed_fields
 
 from .reader import MEMBER_STATUSES, EnvironmentSnapshot, GroupRecord, UserRecord
 
 if TYPE_CHECKING:
-    from lambda_handler.api import ApiSession
+    from finspace_constructs.handler_shared import ApiSession
 
 __all__ = ["GROUP_TYPE", "REENABLES", "USER_TYPE", "Guards", "NamedProvider", "PlannedChange", "Request", "simulate"]
 

@@ -20,7 +20,7 @@ from finspace_constructs import (
     FinSpaceUserProvider,
     UserType,
 )
-from finspace_constructs._handler import email_key
+from finspace_constructs.handler_shared import email_key
 from finspace_constructs.users_app import bucket_of, user_id_of
 from lambda_handler.api_model import enum_values
 
