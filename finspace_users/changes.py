@@ -10,9 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from finspace_local.cfn.nested import STACK_TYPE
-from finspace_local.cfn.state import ResourceState, StackStore
-
+from .local import STACK_TYPE, ResourceState, StackStore
 from .simulate import GROUP_TYPE, USER_TYPE
 
 __all__ = ["KINDS", "Changes", "FinSpaceState", "changes_between", "resource_labels"]

@@ -33,13 +33,14 @@ def _demo(name: str) -> Command:
     def run(args: argparse.Namespace, out: Output) -> int:
         try:
             from . import demo
+            from .local import StackStateError  # loaded with demo
         except ImportError as error:
             raise stand_ins_missing(error, f"{name} drives the repository's local stand-ins (against AWS: cdk deploy "
                                            "/ cdk diff)") from error
         command: Command = getattr(demo, name)
         try:
             return command(args, out)
-        except demo.StackStateError as error:  # CloudFormation's refusal of a stuck stack, with the way out
+        except StackStateError as error:  # CloudFormation's refusal of a stuck stack, with the way out
             raise CommandError(f"{error} (finspace-users destroy deletes the users stack)", "stack") from error
     return run
 

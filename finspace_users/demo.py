@@ -19,22 +19,37 @@ from typing import Any
 
 from finspace_constructs.handler_shared import PROVIDER_ROLE_VARIABLE, ProviderRole
 from finspace_constructs.users_file import Declaration, load_declaration
-from finspace_local.cdk_app import PROVIDER_STACK_NAME, STACK_NAME, provider_function, synth, templates_by_stack
-from finspace_local.cfn import Driver, HandlerSpec, LambdaFunction, StackEvent, StackStateError
-from finspace_local.cfn.state import StackStore
-from finspace_local.server import Emulator
-from finspace_local.webapp import ADMINISTRATOR_EMAILS, registration_steps
 
 from .changes import Changes, FinSpaceState, changes_between, resource_labels
 from .errors import EXIT_ERROR, EXIT_OK
 from .finspace import local_finspace
 from .forecast import Plan, forecast
-from .local import DEMO_ACCOUNT, DEMO_PROVIDER_ROLE_ARN, DEMO_REGION, ENVIRONMENTS, PROVIDER_KEYS, open_emulator
+from .local import (
+    ADMINISTRATOR_EMAILS,
+    DEMO_ACCOUNT,
+    DEMO_PROVIDER_ROLE_ARN,
+    DEMO_REGION,
+    ENVIRONMENTS,
+    PROVIDER_KEYS,
+    PROVIDER_STACK_NAME,
+    STACK_NAME,
+    Driver,
+    Emulator,
+    HandlerSpec,
+    LambdaFunction,
+    StackEvent,
+    StackStore,
+    open_emulator,
+    provider_function,
+    registration_steps,
+    synth,
+    templates_by_stack,
+)
 from .output import Output, table
 from .simulate import GROUP_TYPE, USER_TYPE, Guards, NamedProvider, PlannedChange
 from .web_app import demo_environments
 
-__all__ = ["StackStateError", "deploy", "destroy", "diff", "provider_role_arn"]
+__all__ = ["deploy", "destroy", "diff", "provider_role_arn"]
 
 SHOWN_STACKS = frozenset({STACK_NAME, PROVIDER_STACK_NAME})
 SHOWN_TYPES = frozenset({USER_TYPE, GROUP_TYPE})

@@ -34,7 +34,7 @@ from .errors import CommandError, stand_ins_missing
 from .reader import EnvironmentSnapshot, UserRecord, read_environment
 
 if TYPE_CHECKING:
-    from finspace_local.server import Emulator
+    from .local import Emulator
 
 __all__ = ["Administrators", "FinSpace", "ReadPersistence", "local_finspace", "real_finspace", "role_key"]
 
@@ -162,9 +162,14 @@ def local_finspace(state_dir: Path, excluded_emails: frozenset[str]) -> Iterator
     """The demo's emulator, read as the demo's provider role (the handler's identity there).
     The emulator is part of the repository (``finspace_local``), not of the installed package."""
     try:
-        from finspace_local.webapp import ADMINISTRATOR_EMAILS
-
-        from .local import DEMO_PROVIDER_ROLE_ARN, DEMO_REGION, PROVIDER_KEYS, open_emulator, process_environment
+        from .local import (
+            ADMINISTRATOR_EMAILS,
+            DEMO_PROVIDER_ROLE_ARN,
+            DEMO_REGION,
+            PROVIDER_KEYS,
+            open_emulator,
+            process_environment,
+        )
     except ImportError as error:
         raise stand_ins_missing(error, "--local reads the demo's emulator") from error
     if not (state_dir / "finspace.sqlite").exists():

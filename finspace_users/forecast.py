@@ -14,11 +14,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from finspace_local.cfn.nested import STACK_TYPE
-from finspace_local.cfn.state import ResourceState, StackStore
-from finspace_local.cfn.template import Resolver, load_template, stringify
-
-from .local import DEMO_ACCOUNT, DEMO_REGION
+from .local import DEMO_ACCOUNT, DEMO_REGION, STACK_TYPE, Resolver, ResourceState, StackStore, load_template, stringify
 from .reader import EnvironmentSnapshot
 from .simulate import GROUP_TYPE, REENABLES, USER_TYPE, Guards, PlannedChange, Request, simulate
 

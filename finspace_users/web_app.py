@@ -18,7 +18,7 @@ from .errors import EXIT_OK, CheckoutNeededError, CommandError
 from .output import Output
 
 if TYPE_CHECKING:
-    from finspace_local.state import Backend
+    from .local import Backend
 
 __all__ = ["FIELDS", "VERBS", "demo_environments", "environment_ids", "local_verb"]
 
@@ -58,15 +58,13 @@ def demo_environments(names: Iterable[str], where: str, kind: str) -> None:
 def local_verb(args: argparse.Namespace, out: Output) -> int:
     """One change by hand, as a person in the web application makes it."""
     environments = environment_ids()
-    from finspace_local.exceptions import ApiError  # the repository's, found once environment_ids() found it
+    from .local import ApiError, open_emulator  # found, since environment_ids() found it
     state: Path = args.state_dir
     if args.environment_id:
         demo_environments([args.environment_id], "--environment-id", "usage")
     if not (state / "finspace.sqlite").exists():
         raise CommandError(f"no emulator state in {state}: run 'finspace-users deploy' (make demo) first, "
                            "or pass --state-dir", "setup")
-    from .local import open_emulator
-
     emulator = open_emulator(state)
     backend = emulator.backend
     environment, user = _user(emulator.web_app.find_user, sorted(environments), args)
@@ -124,8 +122,7 @@ def _change(backend: Backend, environment: str, user: dict[str, Any], args: argp
 
 def _call(backend: Backend, environment: str, operation: str, params: dict[str, Any]) -> None:
     """The operation on the state, its input checked against the API model first."""
-    from finspace_local.protocol import service_model
-    from finspace_local.validation import validate_input
+    from .local import service_model, validate_input
 
     validate_input(service_model().operation_model(operation).input_shape, params)
     backend.call(operation, params, environment_id=environment)
