@@ -28,13 +28,8 @@ from pathlib import Path
 from typing import Any
 
 # isort: off
-from finspace_constructs.users_app import (
-    PROVIDER_STACK_NAME,
-    USERS_STACK_NAME,
-    FinSpaceUserProviderStack,
-    FinSpaceUsersStack,
-)
-from finspace_constructs.provider_identity import provider_role_prefix
+from finspace_constructs.users_app import FinSpaceUserProviderStack, FinSpaceUsersStack
+from finspace_constructs.provider_identity import PROVIDER_STACK_NAME, USERS_STACK_NAME, provider_role_prefix
 from finspace_constructs.users_file import Declaration, UsersFileError, load_declaration
 from finspace_users.errors import EXIT_ERROR
 import aws_cdk as cdk

@@ -5,13 +5,18 @@ before a deploy, only names are known: the bootstrap's provider role is named
 ``<provider stack name>-<region>`` (``FinSpaceUserProvider-<region>`` by default), and a users file
 may name the user registered with it (``provider_user``). No CDK and no pydantic here: the users
 file, the constructs and ``finspace-users`` share it.
+
+The app's stack names are declared here, once: ``app.py``, the constructs and the local stand-ins
+(:mod:`finspace_local.cdk_app`) read them from this module.
 """
 
 from __future__ import annotations
 
-__all__ = ["PROVIDER_ROLE_PREFIX", "PROVIDER_STACK_NAME", "names_provider_role", "provider_role_prefix"]
+__all__ = ["PROVIDER_ROLE_PREFIX", "PROVIDER_STACK_NAME", "USERS_STACK_NAME", "names_provider_role",
+           "provider_role_prefix"]
 
-PROVIDER_STACK_NAME = "FinSpaceUserProvider"  # app.py's provider stack, and its role's name prefix
+PROVIDER_STACK_NAME = "FinSpaceUserProvider"  # app.py's provider stack, deployed first, and its role's name prefix
+USERS_STACK_NAME = "FinSpaceUsers"  # app.py's users stack (its default; -c stackName names another)
 
 
 def provider_role_prefix(provider_stack_name: str = PROVIDER_STACK_NAME) -> str:

@@ -8,13 +8,16 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from finspace_constructs.provider_identity import PROVIDER_STACK_NAME, USERS_STACK_NAME
+
 __all__ = ["PROVIDER_STACK_NAME", "REPO", "STACK_NAME", "asset_dir", "provider_function", "synth",
            "templates_by_stack"]
 
 REPO = Path(__file__).resolve().parent.parent
 CDK = REPO / "node_modules" / ".bin" / "cdk"
-STACK_NAME = "FinSpaceUsers"  # app.py's users stack (finspace_constructs.users_app.USERS_STACK_NAME)
-PROVIDER_STACK_NAME = "FinSpaceUserProvider"  # app.py's provider stack, deployed first
+# app.py's stack names, declared once in finspace_constructs.provider_identity (importing it starts
+# jsii, as every importer of this module did already: the driver's quotas, the users file).
+STACK_NAME = USERS_STACK_NAME
 
 
 def synth(out: Path, context: dict[str, str], stack_name: str = STACK_NAME) -> dict[str, Any]:
