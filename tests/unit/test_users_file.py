@@ -346,10 +346,19 @@ HOSTILE = {
 }
 
 MEASURE = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from finspace_constructs.users_file import UsersFileError, load_declaration
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def high_water_kb():
+    # VmHWM: this process's own peak resident memory. getrusage's ru_maxrss is not: Linux carries the
+    # peak of the process that forked it across exec (a big pytest process would count).
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+before = high_water_kb()
 started = time.perf_counter()
 try:
     load_declaration(Path(sys.argv[1]))
@@ -357,7 +366,7 @@ try:
 except UsersFileError as error:
     message = str(error)
 seconds = time.perf_counter() - started
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = high_water_kb()
 print(json.dumps({"seconds": seconds, "peak_mb": after / 1024, "grown_mb": (after - before) / 1024,
                   "message": message}))
 """
