@@ -38,7 +38,7 @@ FUNCTION_TIMEOUT = Duration.minutes(5)
 # (and one credentials exchange per container) stays bounded at its source.
 RESERVED_CONCURRENCY = 10
 # CloudFormation's wait for one answer, queueing in Lambda included (README: Sizing).
-SERVICE_TIMEOUT = Duration.minutes(30)
+SERVICE_TIMEOUT = Duration.minutes(60)  # CloudFormation's maximum: room for Lambda's queue (README: Sizing)
 MIN_EVENT_AGE_S = 60  # Lambda's lower bound for MaximumEventAgeInSeconds (ServiceTimeout - timeout)
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Logs are audit evidence of who was created or disabled: they outlive the stack unless asked otherwise.
@@ -83,7 +83,7 @@ class FinSpaceUserProvider(Construct):
         :default: 5 minutes
     :param service_timeout: how long CloudFormation waits for each resource's answer, time queued in
         Lambda included; must exceed ``timeout``.
-        :default: 30 minutes
+        :default: 60 minutes
     :param vpc: the VPC to run the function in. It must reach the FinSpace API and CloudFormation's
         S3 ResponseURL (a NAT gateway, or VPC endpoints).
         :default: - no VPC (Lambda's own network)

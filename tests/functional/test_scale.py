@@ -3,7 +3,7 @@ the users file, the synthesized app, the driver and the bundled handler against 
 failing emulator. Sized for 2 cores: 40 users and 16 warm containers keep the machine idle enough
 that the provider, not the CPU, decides the outcome; the rate (5/s) makes the throttle bite. Lambda's
 queue runs at 1/20 of its real schedule (50 ms for its first second): events beyond the containers
-wait its growing intervals, and the template's maximum event age (1500 s) is 75 s here."""
+wait its growing intervals, and the template's maximum event age (3300 s) is 165 s here."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def test_user_properties_are_strings_with_service_timeout() -> None:
     Template.from_stack(stack).has_resource_properties("Custom::FinSpaceUser", {
         "EnvironmentId": "env1", "EmailAddress": "ada@example.com", "Type": "APP_USER", "FirstName": "Ada",
         "LastName": "Lovelace", "ApiAccess": "DISABLED", "Enabled": "false", "AdoptExisting": "false",
-        "ServiceTimeout": "1800", "ServiceToken": {"Fn::GetAtt": [Match.string_like_regexp("FinSpaceUserProvider"),
+        "ServiceTimeout": "3600", "ServiceToken": {"Fn::GetAtt": [Match.string_like_regexp("FinSpaceUserProvider"),
                                                                  "Arn"]},
     })
 
@@ -311,7 +311,7 @@ def test_permission_group_resource_and_user_membership() -> None:
     template = Template.from_stack(stack)
     template.has_resource_properties("Custom::FinSpacePermissionGroup", {
         "EnvironmentId": "env1", "Name": "quants", "Description": "Quant research",
-        "ApplicationPermissions": ["AccessNotebooks"], "ServiceTimeout": "1800"})
+        "ApplicationPermissions": ["AccessNotebooks"], "ServiceTimeout": "3600"})
     template.has_resource_properties("Custom::FinSpaceUser", {"PermissionGroupIds": [
         {"Fn::GetAtt": [Match.string_like_regexp("Quants"), "PermissionGroupId"]}, "existinggroupid"]})
     template.resource_count_is("AWS::Lambda::Function", 1)

@@ -161,8 +161,8 @@ def test_the_burst_and_the_queue_are_bounded_by_default() -> None:
 
     template.has_resource_properties("AWS::Lambda::Function", {"ReservedConcurrentExecutions": 10, "Timeout": 300})
     # A queued event is dropped once a run could no longer answer within the ServiceTimeout.
-    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 1500})
-    template.has_resource_properties("Custom::FinSpaceUser", {"ServiceTimeout": "1800"})
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumEventAgeInSeconds": 3300})
+    template.has_resource_properties("Custom::FinSpaceUser", {"ServiceTimeout": "3600"})
 
 
 def test_sizing_props_reach_the_function_and_every_user() -> None:
