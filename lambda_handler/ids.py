@@ -35,13 +35,14 @@ class RequestIdentity:
         return digest[:64]
 
     def placeholder_id(self) -> str:
-        digest = hashlib.sha256(f"{self.stack_id}|{self.logical_id}|{self.request_id}".encode()).hexdigest()
-        return f"{PLACEHOLDER_PREFIX}{digest[:20]}"
+        return f"{PLACEHOLDER_PREFIX}{self._digest()[:20]}"
 
     def uncertain_id(self, started_ms: float) -> str:
         """The placeholder of a Create whose CreateUser may have made a user nobody saw."""
-        digest = hashlib.sha256(f"{self.stack_id}|{self.logical_id}|{self.request_id}".encode()).hexdigest()
-        return f"{UNCERTAIN_PREFIX}{int(started_ms)}-{digest[:12]}"
+        return f"{UNCERTAIN_PREFIX}{int(started_ms)}-{self._digest()[:12]}"
+
+    def _digest(self) -> str:
+        return hashlib.sha256(f"{self.stack_id}|{self.logical_id}|{self.request_id}".encode()).hexdigest()
 
 
 def uncertain_since(physical_id: str) -> int | None:

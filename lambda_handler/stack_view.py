@@ -66,6 +66,7 @@ class StackView:
         self.stack_id = stack_id
         self.persistence = persistence
         self.holders = holders or HolderIndex()
+        self._own: dict[str, Any] | None = None  # the request's stack as DescribeStacks last showed it
 
     def phase(self) -> str:
         """Why a Delete comes: ROLLBACK (a failed operation undoes its creations), CLEANUP (a successful
@@ -75,6 +76,8 @@ class StackView:
         stack_id = self.stack_id
         for _ in range(MAX_PARENTS):
             stack = self._describe(stack_id)
+            if stack_id == self.stack_id:
+                self._own = stack
             status = str(stack.get("StackStatus", ""))
             if status in ROLLBACK_STATUSES:
                 return ROLLBACK
@@ -100,7 +103,7 @@ class StackView:
         return bool(others)
 
     def _tree_holders(self) -> dict[str, set[Holder]]:
-        own = self._describe(self.stack_id)
+        own = self._own or self._describe(self.stack_id)
         root_id = str(own.get("RootId") or self.stack_id)
         root = own if root_id == self.stack_id else self._describe(root_id)
         key = (root_id, str(root.get("StackStatus", "")), str(root.get("LastUpdatedTime", "")))
